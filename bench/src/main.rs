@@ -1,0 +1,75 @@
+//! The side-by-side benchmark runner.
+//!
+//! `cargo xtask bench [<crate>]` builds this binary in release mode and runs it with the
+//! course name as its argument. Each course adds a function here that measures itself and its
+//! peer in the same run and reports a [`Row`]: the two figures and their ratio, printed as a
+//! table. No course has benchmarks yet, so today this only prints the (empty) table frame.
+
+use std::process::ExitCode;
+
+/// One line of the results table: a measurement of a course and of its peer, same unit.
+struct Row {
+    /// The course crate measured, e.g. `gee-web`.
+    course: &'static str,
+    /// What was measured, e.g. `GET / req/s`.
+    test: String,
+    /// The peer's name, e.g. `axum`.
+    peer: &'static str,
+    /// The peer's figure (higher is better).
+    peer_value: f64,
+    /// Our figure, same unit.
+    ours: f64,
+}
+
+/// The courses that have benchmarks, each a function producing its rows.
+type Suite = (&'static str, fn() -> Vec<Row>);
+const SUITES: &[Suite] = &[];
+
+fn main() -> ExitCode {
+    let wanted = std::env::args().nth(1);
+    if let Some(name) = &wanted {
+        let known = [
+            "gee-web",
+            "gee-cache",
+            "gee-orm",
+            "gee-rpc",
+            "go-redis",
+            "demo-wasm",
+        ];
+        if !known.contains(&name.as_str()) {
+            eprintln!("unknown course `{name}`; expected one of {known:?}");
+            return ExitCode::FAILURE;
+        }
+    }
+    let mut rows = Vec::new();
+    for (course, suite) in SUITES {
+        if wanted.as_deref().is_none_or(|w| w == *course) {
+            println!("benchmarking {course} ...");
+            rows.extend(suite());
+        }
+    }
+    print_table(&rows);
+    if rows.is_empty() {
+        let which = wanted.as_deref().unwrap_or("any course");
+        println!("no benchmarks for {which} yet");
+    }
+    ExitCode::SUCCESS
+}
+
+fn print_table(rows: &[Row]) {
+    println!(
+        "{:<10} {:<32} {:<10} {:>14} {:>14} {:>7}",
+        "course", "test", "peer", "peer", "ours", "ratio"
+    );
+    for r in rows {
+        let ratio = if r.peer_value > 0.0 {
+            r.ours / r.peer_value
+        } else {
+            f64::NAN
+        };
+        println!(
+            "{:<10} {:<32} {:<10} {:>14.1} {:>14.1} {:>6.2}x",
+            r.course, r.test, r.peer, r.peer_value, r.ours, ratio
+        );
+    }
+}

@@ -1,0 +1,320 @@
+//! The consistency check: course.toml, the files on disk, the README and the book agree.
+//!
+//! A course rots quietly: a chapter is renamed, an example is added without a tour entry,
+//! an `{{#include file.rs:anchor}}` names an anchor someone deleted (mdBook then renders an
+//! *empty* code block without a warning). This module finds all of that and reports every
+//! problem with the file it concerns, so `cargo xtask test` fails with a message a person can act on.
+
+use std::collections::HashSet;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result};
+
+use crate::book;
+use crate::course::Curriculum;
+use crate::exercise;
+
+/// Every problem found; empty means consistent.
+pub fn consistency(root: &Path, curriculum: &Curriculum) -> Result<Vec<String>> {
+    let mut problems = Vec::new();
+    check_days(root, curriculum, &mut problems);
+    check_orphans(root, curriculum, &mut problems)?;
+    check_generated(root, curriculum, &mut problems)?;
+    problems.extend(check_includes(root)?);
+    Ok(problems)
+}
+
+fn check_days(root: &Path, curriculum: &Curriculum, problems: &mut Vec<String>) {
+    for course in &curriculum.courses {
+        if !root.join(&course.krate).join("Cargo.toml").is_file() {
+            problems.push(format!(
+                "course `{}` has no crate directory {}/",
+                course.krate, course.krate
+            ));
+        }
+        let mut slugs = HashSet::new();
+        for (index, day) in course.days.iter().enumerate() {
+            let at = format!("{} day {}", course.krate, day.number);
+            if day.number as usize != index + 1 {
+                problems.push(format!("{at}: days must be numbered 1, 2, 3, ... in order"));
+            }
+            if !slugs.insert(&day.slug) {
+                problems.push(format!("{at}: slug `{}` is used twice", day.slug));
+            }
+            for (what, expected, actual) in day.expected_paths(&course.krate) {
+                if expected != *actual {
+                    problems.push(format!("{at}: {what} is `{actual}`, expected `{expected}`"));
+                }
+            }
+            if !day.is_built() {
+                for (what, path) in [
+                    ("example", &day.example),
+                    ("test", &day.test),
+                    ("chapter", &day.chapter),
+                ] {
+                    if root.join(path).exists() {
+                        problems.push(format!(
+                            "{at}: {what} {path} exists but the day is `planned`: mark it `built`"
+                        ));
+                    }
+                }
+                continue;
+            }
+            for (what, path) in [
+                ("example", &day.example),
+                ("test", &day.test),
+                ("chapter", &day.chapter),
+            ] {
+                if !root.join(path).is_file() {
+                    problems.push(format!("{at}: {what} {path} is missing"));
+                }
+            }
+            if day.modules.is_empty() {
+                problems.push(format!("{at}: lists no modules"));
+            }
+            for module in &day.modules {
+                match std::fs::read_to_string(root.join(module)) {
+                    Err(_) => problems.push(format!("{at}: module {module} is missing")),
+                    Ok(text) => {
+                        let opening = format!("//! Day {} — ", day.number);
+                        if !text.starts_with(&opening) {
+                            problems.push(format!(
+                                "{at}: module {module} must open with `{opening}<idea>`"
+                            ));
+                        }
+                    }
+                }
+            }
+            if day.tour.is_none() {
+                problems.push(format!(
+                    "{at}: no [course.day.tour]: the tour cannot run its example"
+                ));
+            }
+            if day.exercises.is_empty() {
+                problems.push(format!("{at}: no [[course.day.exercise]] regions"));
+            }
+            for ex in &day.exercises {
+                if !ex.region.starts_with("ex_") {
+                    problems.push(format!(
+                        "{at}: exercise region `{}` must start with `ex_`",
+                        ex.region
+                    ));
+                }
+                match std::fs::read_to_string(root.join(&ex.file)) {
+                    Err(_) => problems.push(format!("{at}: exercise file {} is missing", ex.file)),
+                    Ok(text) => {
+                        if let Err(err) = exercise::blank(&text, &ex.region, &ex.hint) {
+                            problems.push(format!("{at}: {}: {err:#}", ex.file));
+                        }
+                    }
+                }
+            }
+            if let Ok(chapter) = std::fs::read_to_string(root.join(&day.chapter))
+                && !chapter.contains("{{#include")
+            {
+                problems.push(format!(
+                    "{at}: chapter {} includes no code (use {{{{#include ...:anchor}}}})",
+                    day.chapter
+                ));
+            }
+        }
+    }
+}
+
+/// Every day-named example, test and chapter on disk must be listed (and built) in course.toml.
+fn check_orphans(root: &Path, curriculum: &Curriculum, problems: &mut Vec<String>) -> Result<()> {
+    let listed: HashSet<&str> = curriculum
+        .days()
+        .filter(|(_, d)| d.is_built())
+        .flat_map(|(_, d)| [d.example.as_str(), d.test.as_str(), d.chapter.as_str()])
+        .collect();
+    for course in &curriculum.courses {
+        let dirs = [
+            (format!("{}/examples", course.krate), "rs", "example"),
+            (format!("{}/tests", course.krate), "rs", "test"),
+            (format!("docs/src/{}", course.krate), "md", "chapter"),
+        ];
+        for (dir, ext, what) in dirs {
+            for file in files_in(&root.join(&dir), ext)? {
+                let name = file
+                    .file_name()
+                    .map(|n| n.to_string_lossy().into_owned())
+                    .unwrap_or_default();
+                let relative = format!("{dir}/{name}");
+                // Only day files must be listed; e.g. tests/bad_input.rs may span days.
+                let is_day_file =
+                    name.starts_with("day") && name[3..].starts_with(|c: char| c.is_ascii_digit());
+                let must_be_listed = is_day_file || what == "example";
+                if must_be_listed && !listed.contains(relative.as_str()) {
+                    problems.push(format!(
+                        "{what} {relative} is on disk but not a built day in course.toml"
+                    ));
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+fn files_in(dir: &Path, ext: &str) -> Result<Vec<PathBuf>> {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return Ok(Vec::new());
+    };
+    let mut files = Vec::new();
+    for entry in entries {
+        let path = entry?.path();
+        if path.is_file() && path.extension().is_some_and(|e| e == ext) {
+            files.push(path);
+        }
+    }
+    files.sort();
+    Ok(files)
+}
+
+fn check_generated(root: &Path, curriculum: &Curriculum, problems: &mut Vec<String>) -> Result<()> {
+    let summary = std::fs::read_to_string(root.join("docs/src/SUMMARY.md")).unwrap_or_default();
+    if summary != book::summary(curriculum) {
+        problems
+            .push("docs/src/SUMMARY.md disagrees with course.toml: run `cargo xtask sync`".into());
+    }
+    let readme = std::fs::read_to_string(root.join("README.md")).context("reading README.md")?;
+    match book::readme_with_map(&readme, curriculum) {
+        Ok(fresh) if fresh == readme => {}
+        Ok(_) => problems.push(
+            "README.md's course map disagrees with course.toml: run `cargo xtask sync`".into(),
+        ),
+        Err(err) => problems.push(format!("README.md: {err:#}")),
+    }
+    Ok(())
+}
+
+/// Checks every `{{#include path}}`, `{{#include path:anchor}}` and `{{#rustdoc_include ...}}`
+/// in the book: the file exists and a named anchor has both markers and a non-empty body.
+pub fn check_includes(root: &Path) -> Result<Vec<String>> {
+    let mut problems = Vec::new();
+    let src = root.join("docs/src");
+    for md in markdown_files(&src)? {
+        let text = std::fs::read_to_string(&md)?;
+        let shown = md.strip_prefix(root).unwrap_or(&md).display().to_string();
+        for spec in include_specs(&text) {
+            let mut parts = spec.splitn(2, ':');
+            let file = parts.next().unwrap_or("").trim();
+            let selector = parts.next().map(str::trim);
+            let target = md.parent().unwrap_or(&src).join(file);
+            let Ok(code) = std::fs::read_to_string(&target) else {
+                problems.push(format!("{shown}: includes {file}, which does not exist"));
+                continue;
+            };
+            // Line ranges (`file:10:20`) start with a digit; anything else is an anchor name.
+            if let Some(anchor) =
+                selector.filter(|s| !s.is_empty() && !s.starts_with(|c: char| c.is_ascii_digit()))
+            {
+                match anchor_body(&code, anchor) {
+                    None => problems.push(format!("{shown}: anchor `{anchor}` not found in {file} (mdBook would render an empty block)")),
+                    Some(body) if body.trim().is_empty() => problems.push(format!("{shown}: anchor `{anchor}` in {file} is empty")),
+                    Some(_) => {}
+                }
+            }
+        }
+    }
+    Ok(problems)
+}
+
+/// The text between `ANCHOR: name` and `ANCHOR_END: name`, if both exist in that order.
+pub fn anchor_body<'a>(code: &'a str, name: &str) -> Option<&'a str> {
+    let lines: Vec<(usize, &str)> = code
+        .split_inclusive('\n')
+        .scan(0, |offset, line| {
+            let start = *offset;
+            *offset += line.len();
+            Some((start, line))
+        })
+        .collect();
+    let start = lines
+        .iter()
+        .position(|(_, l)| marker_name(l, "ANCHOR:") == Some(name))?;
+    let end = lines[start + 1..]
+        .iter()
+        .position(|(_, l)| marker_name(l, "ANCHOR_END:") == Some(name))?
+        + start
+        + 1;
+    let from = lines[start].0 + lines[start].1.len();
+    Some(&code[from..lines[end].0])
+}
+
+/// The anchor name after `marker` on this line (mdBook's `ANCHOR:\s*([\w_-]+)`).
+pub fn marker_name<'a>(line: &'a str, marker: &str) -> Option<&'a str> {
+    let at = line.find(marker)?;
+    // "ANCHOR:" is also the tail of "ANCHOR_END:"? No: the colon placement differs, but guard anyway.
+    if marker == "ANCHOR:" && line[..at].ends_with('_') {
+        return None;
+    }
+    let rest = line[at + marker.len()..].trim_start();
+    let end = rest
+        .find(|c: char| !(c.is_alphanumeric() || c == '_' || c == '-'))
+        .unwrap_or(rest.len());
+    (end > 0).then(|| &rest[..end])
+}
+
+fn include_specs(text: &str) -> Vec<&str> {
+    let mut specs = Vec::new();
+    for opener in ["{{#include ", "{{#rustdoc_include "] {
+        let mut rest = text;
+        while let Some(at) = rest.find(opener) {
+            let after = &rest[at + opener.len()..];
+            match after.find("}}") {
+                Some(end) => {
+                    specs.push(after[..end].trim());
+                    rest = &after[end..];
+                }
+                None => break,
+            }
+        }
+    }
+    specs
+}
+
+fn markdown_files(dir: &Path) -> Result<Vec<PathBuf>> {
+    let mut out = Vec::new();
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return Ok(out);
+    };
+    for entry in entries {
+        let path = entry?.path();
+        if path.is_dir() {
+            out.extend(markdown_files(&path)?);
+        } else if path.extension().is_some_and(|e| e == "md") {
+            out.push(path);
+        }
+    }
+    out.sort();
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const CODE: &str = "fn a() {\n    // ANCHOR: ex_body\n    1 + 1\n    // ANCHOR_END: ex_body\n}\n// ANCHOR: empty\n// ANCHOR_END: empty\n";
+
+    #[test]
+    fn finds_anchor_bodies() {
+        assert_eq!(anchor_body(CODE, "ex_body"), Some("    1 + 1\n"));
+        assert_eq!(anchor_body(CODE, "empty"), Some(""));
+        assert_eq!(
+            anchor_body(CODE, "ex_bod"),
+            None,
+            "names match whole words only"
+        );
+        assert_eq!(anchor_body(CODE, "missing"), None);
+    }
+
+    #[test]
+    fn finds_include_specs() {
+        let md = "x {{#include ../../a.rs:one}} y\n```\n{{#rustdoc_include b.rs}}\n```\n{{#include c.rs:3:5}}";
+        assert_eq!(
+            include_specs(md),
+            vec!["../../a.rs:one", "c.rs:3:5", "b.rs"]
+        );
+    }
+}

@@ -1,0 +1,166 @@
+//! `cargo xtask`: the course runner.
+//!
+//! Everything a learner, a teacher or CI does with the course goes through here, in plain
+//! Rust (the cargo-xtask pattern: no shell scripts, one binary, `cargo xtask <command>`).
+//! `course.toml` is the single source of truth it reads; see `cargo xtask --help`.
+
+mod book;
+mod check;
+mod ci;
+mod course;
+mod exercise;
+mod tour;
+mod util;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::{Result, bail};
+use clap::{Parser, Subcommand};
+
+use course::{Curriculum, workspace_root};
+
+/// The course runner of "7 Days of Rust from Scratch".
+#[derive(Parser)]
+#[command(name = "cargo xtask", about, long_about = None)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// The course map: every course and day, with its status, example and chapter.
+    List,
+    /// Runs one day's example interactively: `cargo xtask run gee-web 1 [-- args]`.
+    Run {
+        /// The course crate, e.g. gee-web.
+        krate: String,
+        /// The day number.
+        day: u32,
+        /// Arguments for the example.
+        #[arg(last = true)]
+        args: Vec<String>,
+    },
+    /// Runs every built day's example unattended and checks its output.
+    Tour {
+        /// Only this course.
+        krate: Option<String>,
+    },
+    /// Everything CI checks: fmt, clippy, tests, consistency, book, exercises, tour, wasm.
+    Test,
+    /// Makes an exercise copy (`exercise gee-web 1 [--out DIR]`) or proves all solvable (`exercise verify [crate]`).
+    Exercise {
+        /// A course crate, or `verify`.
+        target: String,
+        /// The day number (or, after `verify`, an optional course crate).
+        day_or_crate: Option<String>,
+        /// Where to put the copy (default target/exercise/<crate>-day<N>).
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+    /// Runs a day's tests in a learner's exercise copy.
+    Check {
+        /// The course crate.
+        krate: String,
+        /// The day number.
+        day: u32,
+        /// The copy (default: this workspace if it is a copy, else target/exercise/<crate>-day<N>).
+        #[arg(long)]
+        dir: Option<PathBuf>,
+    },
+    /// Builds the book (installing mdBook if needed).
+    Docs {
+        /// Open it in a browser afterwards.
+        #[arg(long)]
+        open: bool,
+    },
+    /// Runs the side-by-side benchmarks against the peers, in release mode.
+    Bench {
+        /// Only this course.
+        krate: Option<String>,
+    },
+    /// Regenerates docs/src/SUMMARY.md and the README course map from course.toml.
+    Sync,
+}
+
+fn main() -> ExitCode {
+    match real_main() {
+        Ok(true) => ExitCode::SUCCESS,
+        Ok(false) => ExitCode::FAILURE,
+        Err(err) => {
+            eprintln!("error: {err:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn real_main() -> Result<bool> {
+    let cli = Cli::parse();
+    let root = workspace_root();
+    let curriculum = Curriculum::load(&root)?;
+    match cli.command {
+        Command::List => {
+            list(&curriculum);
+            Ok(true)
+        }
+        Command::Run { krate, day, args } => {
+            tour::run_interactive(&root, &curriculum, &krate, day, &args).map(|()| true)
+        }
+        Command::Tour { krate } => {
+            let (_, failed, _) = tour::tour(&root, &curriculum, krate.as_deref())?;
+            Ok(failed == 0)
+        }
+        Command::Test => ci::test_all(&root, &curriculum),
+        Command::Exercise {
+            target,
+            day_or_crate,
+            out,
+        } => {
+            if target == "verify" {
+                let failed = exercise::verify(&root, &curriculum, day_or_crate.as_deref())?;
+                return Ok(failed == 0);
+            }
+            let Some(day) = day_or_crate else {
+                bail!(
+                    "usage: cargo xtask exercise <crate> <day> [--out DIR] | cargo xtask exercise verify [<crate>]"
+                );
+            };
+            let day: u32 = day
+                .parse()
+                .map_err(|_| anyhow::anyhow!("`{day}` is not a day number"))?;
+            exercise::make(&root, &curriculum, &target, day, out).map(|()| true)
+        }
+        Command::Check { krate, day, dir } => exercise::check(&root, &curriculum, &krate, day, dir),
+        Command::Docs { open } => book::build(&root, &curriculum, open).map(|()| true),
+        Command::Bench { krate } => ci::bench(&root, &curriculum, krate.as_deref()).map(|()| true),
+        Command::Sync => book::sync(&root, &curriculum).map(|()| true),
+    }
+}
+
+/// Prints the course map.
+fn list(curriculum: &Curriculum) {
+    for course in &curriculum.courses {
+        println!("\n{} — {}", course.krate, course.title);
+        for day in &course.days {
+            let status = if day.is_built() { "built  " } else { "planned" };
+            let example = if day.is_built() {
+                day.stem()
+            } else {
+                String::new()
+            };
+            println!(
+                "  day {}  {status}  {:<42} {:<28} {}",
+                day.number,
+                day.title,
+                example,
+                if day.is_built() { &day.chapter } else { "" }
+            );
+        }
+    }
+    println!(
+        "\n{} of {} days planned (not built yet)",
+        curriculum.planned_count(),
+        curriculum.days().count()
+    );
+}
