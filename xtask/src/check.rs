@@ -245,10 +245,6 @@ pub fn anchor_body<'a>(code: &'a str, name: &str) -> Option<&'a str> {
 /// The anchor name after `marker` on this line (mdBook's `ANCHOR:\s*([\w_-]+)`).
 pub fn marker_name<'a>(line: &'a str, marker: &str) -> Option<&'a str> {
     let at = line.find(marker)?;
-    // "ANCHOR:" is also the tail of "ANCHOR_END:"? No: the colon placement differs, but guard anyway.
-    if marker == "ANCHOR:" && line[..at].ends_with('_') {
-        return None;
-    }
     let rest = line[at + marker.len()..].trim_start();
     let end = rest
         .find(|c: char| !(c.is_alphanumeric() || c == '_' || c == '-'))
@@ -307,6 +303,129 @@ mod tests {
             "names match whole words only"
         );
         assert_eq!(anchor_body(CODE, "missing"), None);
+    }
+
+    /// The real workspace: course.toml, the files, the README and the book agree.
+    /// (`cargo xtask test` runs the same check; having it here makes plain `cargo test` catch drift.)
+    #[test]
+    fn the_workspace_is_consistent() {
+        let root = crate::course::workspace_root();
+        let curriculum = Curriculum::load(&root).unwrap();
+        let problems = consistency(&root, &curriculum).unwrap();
+        assert!(problems.is_empty(), "{}", problems.join("\n"));
+    }
+
+    /// A throw-away workspace with one built day, to break on purpose.
+    struct Fixture {
+        root: PathBuf,
+    }
+
+    impl Fixture {
+        fn new(name: &str) -> Self {
+            let root = std::env::temp_dir().join(format!("xtask-fixture-{name}-{}", std::process::id()));
+            let _ = std::fs::remove_dir_all(&root);
+            let write = |path: &str, text: &str| {
+                let path = root.join(path);
+                std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+                std::fs::write(path, text).unwrap();
+            };
+            write(
+                "course.toml",
+                r#"format_version = 1
+mdbook_version = "0.5.4"
+[[course]]
+crate = "demo"
+title = "Demo"
+summary = "A demo."
+peers = "none"
+[[course.day]]
+number = 1
+slug = "first-step"
+title = "First step"
+status = "built"
+example = "demo/examples/day1_first_step.rs"
+test = "demo/tests/day1_first_step.rs"
+chapter = "docs/src/demo/day1-first-step.md"
+modules = ["demo/src/step.rs"]
+[course.day.tour]
+mode = "exit"
+[[course.day.exercise]]
+file = "demo/src/step.rs"
+region = "ex_step"
+hint = "return 1"
+[[course.day]]
+number = 2
+slug = "later"
+title = "Later"
+status = "planned"
+example = "demo/examples/day2_later.rs"
+test = "demo/tests/day2_later.rs"
+chapter = "docs/src/demo/day2-later.md"
+modules = ["demo/src/later.rs"]
+"#,
+            );
+            write("demo/Cargo.toml", "[package]\nname = \"demo\"\n");
+            write("demo/src/step.rs", "//! Day 1 — a step\n// ANCHOR: step\npub fn step() -> u32 {\n    // ANCHOR: ex_step\n    1\n    // ANCHOR_END: ex_step\n}\n// ANCHOR_END: step\n");
+            write("demo/examples/day1_first_step.rs", "fn main() {}\n");
+            write("demo/tests/day1_first_step.rs", "");
+            write("docs/src/demo/day1-first-step.md", "# Day 1\n{{#include ../../../demo/src/step.rs:step}}\n");
+            write("README.md", &format!("# Demo\n\n{}\n{}\n", book::MAP_START, book::MAP_END));
+            let fixture = Fixture { root };
+            let curriculum = fixture.curriculum();
+            book::sync(&fixture.root, &curriculum).unwrap();
+            fixture
+        }
+
+        fn curriculum(&self) -> Curriculum {
+            Curriculum::load(&self.root).unwrap()
+        }
+
+        fn problems(&self) -> Vec<String> {
+            consistency(&self.root, &self.curriculum()).unwrap()
+        }
+    }
+
+    impl Drop for Fixture {
+        fn drop(&mut self) {
+            let _ = std::fs::remove_dir_all(&self.root);
+        }
+    }
+
+    #[test]
+    fn a_complete_fixture_is_consistent() {
+        assert_eq!(Fixture::new("ok").problems(), Vec::<String>::new());
+    }
+
+    #[test]
+    fn deleting_a_chapter_or_an_example_is_reported_by_name() {
+        let fixture = Fixture::new("deleted");
+        std::fs::remove_file(fixture.root.join("docs/src/demo/day1-first-step.md")).unwrap();
+        std::fs::remove_file(fixture.root.join("demo/examples/day1_first_step.rs")).unwrap();
+        let problems = fixture.problems().join("\n");
+        assert!(problems.contains("chapter docs/src/demo/day1-first-step.md is missing"), "{problems}");
+        assert!(problems.contains("example demo/examples/day1_first_step.rs is missing"), "{problems}");
+    }
+
+    #[test]
+    fn unlisted_files_missing_anchors_and_stale_maps_are_reported() {
+        let fixture = Fixture::new("drift");
+        let root = &fixture.root;
+        std::fs::write(root.join("demo/examples/day3_extra.rs"), "fn main() {}\n").unwrap();
+        std::fs::write(root.join("demo/examples/day2_later.rs"), "fn main() {}\n").unwrap();
+        std::fs::write(root.join("docs/src/demo/day1-first-step.md"), "{{#include ../../../demo/src/step.rs:gone}}\n").unwrap();
+        std::fs::write(root.join("demo/src/step.rs"), "//! no day header\npub fn step() -> u32 { 1 }\n").unwrap();
+        std::fs::write(root.join("docs/src/SUMMARY.md"), "# Summary\n").unwrap();
+        let problems = fixture.problems().join("\n");
+        for expected in [
+            "example demo/examples/day3_extra.rs is on disk but not a built day",
+            "example demo/examples/day2_later.rs exists but the day is `planned`",
+            "anchor `gone` not found in ../../../demo/src/step.rs",
+            "module demo/src/step.rs must open with `//! Day 1 — <idea>`",
+            "exercise region `ex_step` has no `ANCHOR: ex_step`",
+            "SUMMARY.md disagrees with course.toml",
+        ] {
+            assert!(problems.contains(expected), "missing {expected:?} in:\n{problems}");
+        }
     }
 
     #[test]
