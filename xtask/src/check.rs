@@ -322,7 +322,8 @@ mod tests {
 
     impl Fixture {
         fn new(name: &str) -> Self {
-            let root = std::env::temp_dir().join(format!("xtask-fixture-{name}-{}", std::process::id()));
+            let root =
+                std::env::temp_dir().join(format!("xtask-fixture-{name}-{}", std::process::id()));
             let _ = std::fs::remove_dir_all(&root);
             let write = |path: &str, text: &str| {
                 let path = root.join(path);
@@ -365,11 +366,20 @@ modules = ["demo/src/later.rs"]
 "#,
             );
             write("demo/Cargo.toml", "[package]\nname = \"demo\"\n");
-            write("demo/src/step.rs", "//! Day 1 — a step\n// ANCHOR: step\npub fn step() -> u32 {\n    // ANCHOR: ex_step\n    1\n    // ANCHOR_END: ex_step\n}\n// ANCHOR_END: step\n");
+            write(
+                "demo/src/step.rs",
+                "//! Day 1 — a step\n// ANCHOR: step\npub fn step() -> u32 {\n    // ANCHOR: ex_step\n    1\n    // ANCHOR_END: ex_step\n}\n// ANCHOR_END: step\n",
+            );
             write("demo/examples/day1_first_step.rs", "fn main() {}\n");
             write("demo/tests/day1_first_step.rs", "");
-            write("docs/src/demo/day1-first-step.md", "# Day 1\n{{#include ../../../demo/src/step.rs:step}}\n");
-            write("README.md", &format!("# Demo\n\n{}\n{}\n", book::MAP_START, book::MAP_END));
+            write(
+                "docs/src/demo/day1-first-step.md",
+                "# Day 1\n{{#include ../../../demo/src/step.rs:step}}\n",
+            );
+            write(
+                "README.md",
+                &format!("# Demo\n\n{}\n{}\n", book::MAP_START, book::MAP_END),
+            );
             let fixture = Fixture { root };
             let curriculum = fixture.curriculum();
             book::sync(&fixture.root, &curriculum).unwrap();
@@ -402,8 +412,14 @@ modules = ["demo/src/later.rs"]
         std::fs::remove_file(fixture.root.join("docs/src/demo/day1-first-step.md")).unwrap();
         std::fs::remove_file(fixture.root.join("demo/examples/day1_first_step.rs")).unwrap();
         let problems = fixture.problems().join("\n");
-        assert!(problems.contains("chapter docs/src/demo/day1-first-step.md is missing"), "{problems}");
-        assert!(problems.contains("example demo/examples/day1_first_step.rs is missing"), "{problems}");
+        assert!(
+            problems.contains("chapter docs/src/demo/day1-first-step.md is missing"),
+            "{problems}"
+        );
+        assert!(
+            problems.contains("example demo/examples/day1_first_step.rs is missing"),
+            "{problems}"
+        );
     }
 
     #[test]
@@ -412,8 +428,16 @@ modules = ["demo/src/later.rs"]
         let root = &fixture.root;
         std::fs::write(root.join("demo/examples/day3_extra.rs"), "fn main() {}\n").unwrap();
         std::fs::write(root.join("demo/examples/day2_later.rs"), "fn main() {}\n").unwrap();
-        std::fs::write(root.join("docs/src/demo/day1-first-step.md"), "{{#include ../../../demo/src/step.rs:gone}}\n").unwrap();
-        std::fs::write(root.join("demo/src/step.rs"), "//! no day header\npub fn step() -> u32 { 1 }\n").unwrap();
+        std::fs::write(
+            root.join("docs/src/demo/day1-first-step.md"),
+            "{{#include ../../../demo/src/step.rs:gone}}\n",
+        )
+        .unwrap();
+        std::fs::write(
+            root.join("demo/src/step.rs"),
+            "//! no day header\npub fn step() -> u32 { 1 }\n",
+        )
+        .unwrap();
         std::fs::write(root.join("docs/src/SUMMARY.md"), "# Summary\n").unwrap();
         let problems = fixture.problems().join("\n");
         for expected in [
@@ -424,7 +448,10 @@ modules = ["demo/src/later.rs"]
             "exercise region `ex_step` has no `ANCHOR: ex_step`",
             "SUMMARY.md disagrees with course.toml",
         ] {
-            assert!(problems.contains(expected), "missing {expected:?} in:\n{problems}");
+            assert!(
+                problems.contains(expected),
+                "missing {expected:?} in:\n{problems}"
+            );
         }
     }
 
