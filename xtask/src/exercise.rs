@@ -47,7 +47,8 @@ pub fn blank(text: &str, region: &str, hint: &str) -> Result<String> {
     let message = format!("exercise `{region}`: {hint}");
     let mut out = String::with_capacity(text.len());
     lines[..=start].iter().for_each(|l| out.push_str(l));
-    out.push_str(&format!("{indent}todo!({message:?})\n"));
+    // The message is an argument, not the format string: a hint may contain `{` and `}`.
+    out.push_str(&format!("{indent}todo!(\"{{}}\", {message:?})\n"));
     lines[end..].iter().for_each(|l| out.push_str(l));
     Ok(out)
 }
@@ -255,10 +256,10 @@ mod tests {
     #[test]
     fn blanks_a_region_keeping_markers_and_indent() {
         let code = "fn f() -> u32 {\n    // ANCHOR: ex_f\n    let x = 1;\n    x + 1\n    // ANCHOR_END: ex_f\n}\n";
-        let blanked = blank(code, "ex_f", "add \"one\"").unwrap();
+        let blanked = blank(code, "ex_f", "add \"one\" {x}").unwrap();
         assert_eq!(
             blanked,
-            "fn f() -> u32 {\n    // ANCHOR: ex_f\n    todo!(\"exercise `ex_f`: add \\\"one\\\"\")\n    // ANCHOR_END: ex_f\n}\n"
+            "fn f() -> u32 {\n    // ANCHOR: ex_f\n    todo!(\"{}\", \"exercise `ex_f`: add \\\"one\\\" {x}\")\n    // ANCHOR_END: ex_f\n}\n"
         );
     }
 
