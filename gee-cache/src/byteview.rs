@@ -11,11 +11,13 @@ use bytes::Bytes;
 
 use crate::lru::Value;
 
+// ANCHOR: byteview
 /// An immutable view of a cached value; cloning it shares the bytes.
 #[derive(Clone, Default, PartialEq, Eq, Hash)]
 pub struct ByteView {
     bytes: Bytes,
 }
+// ANCHOR_END: byteview
 
 impl ByteView {
     /// Wraps `bytes` (no copy).

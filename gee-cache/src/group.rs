@@ -250,21 +250,7 @@ impl Group {
                 return Ok(value);
             }
             Stats::bump(&self.stats.loads_deduped);
-            if may_forward && let Some(peer) = self.peers.get().and_then(|p| p.pick_peer(key)) {
-                match peer.get(&self.name, key).await {
-                    Ok(bytes) => return self.accept_from_peer(key, bytes),
-                    // The owner's getter failed: loading here would fail the same way.
-                    Err(PeerError::Getter(text)) => return Err(Error::Getter(text)),
-                    Err(err) => {
-                        Stats::bump(&self.stats.peer_errors);
-                        warn!(
-                            "[GeeCache] failed to get {key:?} from peer {}: {err}; loading locally",
-                            peer.name()
-                        );
-                    }
-                }
-            }
-            self.load_locally(key).await
+            self.load_from_owner(key, may_forward).await
         });
         match flight.await {
             Ok(result) => result,
@@ -275,6 +261,30 @@ impl Group {
         }
     }
     // ANCHOR_END: load
+
+    // ANCHOR: load_from_owner
+    /// Asks the key's owner when it is a peer (day 5); loads locally when the key is ours,
+    /// when forwarding is not allowed, or when the peer fails (logging why).
+    async fn load_from_owner(&self, key: &str, may_forward: bool) -> Result<ByteView, Error> {
+        // ANCHOR: ex_load_from_owner
+        if may_forward && let Some(peer) = self.peers.get().and_then(|p| p.pick_peer(key)) {
+            match peer.get(&self.name, key).await {
+                Ok(bytes) => return self.accept_from_peer(key, bytes),
+                // The owner's getter failed: loading here would fail the same way.
+                Err(PeerError::Getter(text)) => return Err(Error::Getter(text)),
+                Err(err) => {
+                    Stats::bump(&self.stats.peer_errors);
+                    warn!(
+                        "[GeeCache] failed to get {key:?} from peer {}: {err}; loading locally",
+                        peer.name()
+                    );
+                }
+            }
+        }
+        self.load_locally(key).await
+        // ANCHOR_END: ex_load_from_owner
+    }
+    // ANCHOR_END: load_from_owner
 
     fn accept_from_peer(&self, key: &str, bytes: Bytes) -> Result<ByteView, Error> {
         check_value(key, bytes.len())?;

@@ -19,6 +19,7 @@
 //! `proto/geecache.proto` (which mirrors groupcache's `groupcachepb`), so building needs no
 //! `protoc`. The tests pin the exact bytes, computed by hand.
 
+// ANCHOR: messages
 /// A request for `key` in `group` (groupcache's `GetRequest`). Over HTTP the pair travels in
 /// the URL path, as in groupcache; the message defines the shape and is used by RPC peers.
 #[derive(Clone, PartialEq, Eq, prost::Message)]
@@ -42,6 +43,7 @@ pub struct GetResponse {
     #[prost(double, optional, tag = "2")]
     pub minute_qps: Option<f64>,
 }
+// ANCHOR_END: messages
 
 // ANCHOR: encode
 /// Encodes the answer for `value`: `GetResponse{value}` as protobuf bytes.

@@ -173,6 +173,7 @@ impl<T: Clone> Leader<'_, T> {
     // ANCHOR_END: lead
 }
 
+// ANCHOR: guard
 impl<T> Drop for Leader<'_, T> {
     fn drop(&mut self) {
         let mut calls = self
@@ -186,6 +187,7 @@ impl<T> Drop for Leader<'_, T> {
         // `sender` drops after this: followers of a cancelled leader see the channel close.
     }
 }
+// ANCHOR_END: guard
 
 /// The message of a panic payload (`panic!("...")` gives a `&str` or a `String`).
 pub fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
