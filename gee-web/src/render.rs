@@ -36,6 +36,7 @@ pub trait HtmlBody {
     fn into_html(self) -> Result<String, String>;
 }
 
+// ANCHOR: html_body
 impl HtmlBody for &str {
     fn into_html(self) -> Result<String, String> {
         Ok(self.to_owned())
@@ -54,6 +55,31 @@ impl HtmlBody for Result<String, askama::Error> {
         self.map_err(|err| err.to_string())
     }
 }
+// ANCHOR_END: html_body
+
+// ANCHOR: civil_date
+/// The UTC calendar date `(year, month, day)` of a time, like Go's `t.Date()`: what a
+/// template filter such as the Go course's `FormatAsDate` needs, without a date library.
+///
+/// It counts days since 1970-01-01 and converts them with Howard Hinnant's
+/// `civil_from_days` algorithm (eras of 400 years, March-based years).
+pub fn civil_date(time: std::time::SystemTime) -> (i64, u32, u32) {
+    let secs = match time.duration_since(std::time::UNIX_EPOCH) {
+        Ok(after) => after.as_secs() as i64,
+        Err(before) => -(before.duration().as_secs() as i64) - 1,
+    };
+    let z = secs.div_euclid(86_400) + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097); // day of era, 0..=146096
+    let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365; // 0..=399
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100); // day of the March-based year
+    let mp = (5 * doy + 2) / 153;
+    let day = (doy - (153 * mp + 2) / 5 + 1) as u32;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    (year, month, day)
+}
+// ANCHOR_END: civil_date
 
 impl Context {
     // ANCHOR: string
@@ -92,13 +118,16 @@ impl Context {
     /// `c.html(StatusCode::OK, Page { .. }.render())`. A template error is logged and
     /// answered `500` with `{"message": "Internal Server Error"}`, never a partial page.
     pub fn html(&mut self, code: StatusCode, body: impl HtmlBody) {
+        // ANCHOR: ex_html
         match body.into_html() {
             Ok(html) => self.respond(code, HTML, Bytes::from(html)),
             Err(err) => {
                 tracing::error!("cannot render the HTML response: {err}");
+                self.reset_response();
                 self.fail(StatusCode::INTERNAL_SERVER_ERROR, "Internal Server Error");
             }
         }
+        // ANCHOR_END: ex_html
     }
     // ANCHOR_END: html
 
@@ -113,5 +142,25 @@ impl Context {
         self.status = code;
         self.headers.insert(CONTENT_TYPE, kind);
         self.out = body;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::{Duration, UNIX_EPOCH};
+
+    use super::civil_date;
+
+    #[test]
+    fn civil_dates() {
+        let day = |d: u64| UNIX_EPOCH + Duration::from_secs(d * 86_400);
+        assert_eq!(civil_date(UNIX_EPOCH), (1970, 1, 1));
+        assert_eq!(civil_date(day(18_125)), (2019, 8, 17));
+        assert_eq!(civil_date(day(11_016)), (2000, 2, 29));
+        assert_eq!(civil_date(day(11_017)), (2000, 3, 1));
+        assert_eq!(
+            civil_date(UNIX_EPOCH - Duration::from_secs(1)),
+            (1969, 12, 31)
+        );
     }
 }
