@@ -269,6 +269,13 @@ impl Engine {
         let (parts, body) = req.into_parts();
         // ANCHOR: ex_handle
         let path = parts.uri.path();
+        if !path.starts_with('/') {
+            // `CONNECT host:port` (authority-form) or `OPTIONS *`: not for a web framework.
+            return plain(
+                StatusCode::BAD_REQUEST,
+                "400 BAD REQUEST: expected a path\n",
+            );
+        }
         if path.contains('%') && !is_valid_encoded_path(path) {
             return plain(
                 StatusCode::BAD_REQUEST,
@@ -306,6 +313,7 @@ impl Engine {
         if let Some(methods) = allow {
             c.header(ALLOW.as_str(), methods);
         }
+        // ANCHOR: last_defence
         // The last line of defence: without `recovery()` a panic would reset the connection.
         if AssertUnwindSafe(c.next()).catch_unwind().await.is_err() {
             error!("a handler panicked and no recovery() middleware caught it");
@@ -314,6 +322,7 @@ impl Engine {
                 "500 INTERNAL SERVER ERROR\n",
             );
         }
+        // ANCHOR_END: last_defence
         c.into_response()
         // ANCHOR_END: ex_handle
     }
@@ -393,6 +402,7 @@ impl Engine {
     // ANCHOR_END: serve
 }
 
+// ANCHOR: default
 impl Default for Engine {
     /// An engine with the [`logger`](crate::logger) and [`recovery`](crate::recovery)
     /// middleware installed, like `gin.Default()` (day 7).
@@ -402,6 +412,7 @@ impl Default for Engine {
         engine
     }
 }
+// ANCHOR_END: default
 
 impl Inner {
     /// Builds every route's chain: the middleware of each enclosing group, outermost first,

@@ -12,14 +12,18 @@
 //! The backtrace needs care: by the time `catch_unwind` returns, the stack has already
 //! unwound. So the first call to [`recovery`] installs a panic hook that captures the
 //! location and backtrace *at the panic* into a thread-local, which the middleware reads
-//! (the panicking poll and the catch run on the same thread). The previous hook still runs,
-//! so panics elsewhere are reported as before. This only works with `panic = "unwind"`,
+//! (the panicking poll and the catch run on the same thread). While a chain runs under
+//! recovery, the hook records and stays quiet (the middleware logs it, once); any other
+//! panic still goes to the previous hook and is reported as before. This only works with `panic = "unwind"`,
 //! Rust's default; a profile with `panic = "abort"` ends the process instead.
 
 use std::backtrace::Backtrace;
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
+use std::future::Future;
 use std::panic::AssertUnwindSafe;
+use std::pin::Pin;
 use std::sync::Once;
+use std::task::{Context as TaskContext, Poll};
 
 use futures_util::FutureExt;
 use hyper::StatusCode;
@@ -34,6 +38,30 @@ struct PanicReport {
 
 thread_local! {
     static LAST_PANIC: RefCell<Option<PanicReport>> = const { RefCell::new(None) };
+    /// How many recovery-guarded polls are running on this thread right now.
+    static GUARDED: Cell<usize> = const { Cell::new(0) };
+}
+
+/// A future whose polls count as "under recovery" for the panic hook.
+struct Guarded<F>(Pin<Box<F>>);
+
+/// Decrements the count when a poll ends, even by unwinding.
+struct PollGuard;
+
+impl Drop for PollGuard {
+    fn drop(&mut self) {
+        GUARDED.with(|g| g.set(g.get().saturating_sub(1)));
+    }
+}
+
+impl<F: Future> Future for Guarded<F> {
+    type Output = F::Output;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut TaskContext<'_>) -> Poll<F::Output> {
+        GUARDED.with(|g| g.set(g.get() + 1));
+        let _guard = PollGuard;
+        self.0.as_mut().poll(cx)
+    }
 }
 
 static HOOK: Once = Once::new();
@@ -52,7 +80,9 @@ fn install_panic_hook() {
                 backtrace: Backtrace::force_capture(),
             };
             LAST_PANIC.with(|last| *last.borrow_mut() = Some(report));
-            previous(info);
+            if GUARDED.with(Cell::get) == 0 {
+                previous(info);
+            }
         }));
     });
 }
@@ -75,7 +105,9 @@ pub fn recovery() -> impl Handler {
     install_panic_hook();
     async |c: &mut Context| {
         // ANCHOR: ex_recovery
-        let outcome = AssertUnwindSafe(c.next()).catch_unwind().await;
+        let outcome = AssertUnwindSafe(Guarded(Box::pin(c.next())))
+            .catch_unwind()
+            .await;
         if let Err(payload) = outcome {
             let message = panic_message(payload.as_ref());
             let report = LAST_PANIC.with(|last| last.borrow_mut().take());
