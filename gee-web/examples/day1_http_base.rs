@@ -19,27 +19,24 @@
 
 use std::fmt::Write;
 
-use gee_web::{Engine, Request, text};
-use hyper::StatusCode;
+use gee_web::{Context, Engine, StatusCode};
 
 // ANCHOR: main
 #[tokio::main]
 async fn main() -> Result<(), gee_web::Error> {
     common::init_tracing();
     let mut engine = Engine::new();
-    engine.get("/", |req: Request| async move {
-        text(
-            StatusCode::OK,
-            format!("URL.Path = {:?}\n", req.uri().path()),
-        )
+    engine.get("/", async |c: &mut Context| {
+        let body = format!("URL.Path = {:?}\n", c.path());
+        c.string(StatusCode::OK, body)
     });
-    engine.get("/hello", |req: Request| async move {
+    engine.get("/hello", async |c: &mut Context| {
         let mut body = String::new();
-        for (name, value) in req.headers() {
+        for (name, value) in c.request_headers() {
             let value = String::from_utf8_lossy(value.as_bytes());
             let _ = writeln!(body, "Header[{:?}] = [{value:?}]", name.as_str());
         }
-        text(StatusCode::OK, body)
+        c.string(StatusCode::OK, body)
     });
     engine.run(common::listen_addr_from_args(9999)).await
 }

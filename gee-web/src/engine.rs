@@ -8,124 +8,189 @@
 //! two different moments.
 //!
 //! Hyper is deliberately small: it speaks HTTP on one connection and nothing else. Accepting
-//! connections, spawning a task for each, timing out slow clients and shutting down cleanly
-//! are ours to write, and [`Engine::serve`] does it in about forty lines. Later days replace
-//! the map with a trie (day 3), the bare request with a `Context` (day 2) and add middleware
-//! (day 5); the shape of the service stays the same.
+//! connections, spawning a task for each, timing out slow clients, limiting bodies and
+//! shutting down cleanly are ours to write, and [`Engine::serve`] does it in about forty
+//! lines. Later days grew the engine without changing its shape: day 2 gave handlers a
+//! [`Context`] instead of a bare request, day 3 replaced the map with a trie
+//! ([`crate::router`]), day 4 added groups, day 5 middleware chains, and day 7 made
+//! [`Engine::default`] install the logger and panic recovery, like `gin.Default()`.
+//!
+//! Routes are registered on a mutable engine. When serving starts, the engine is *frozen*:
+//! every route's complete handler chain (its groups' middleware, then its handler) is built
+//! once, so the request path does no prefix matching and takes no lock.
 
-use std::collections::HashMap;
 use std::convert::Infallible;
 use std::future::Future;
-use std::pin::Pin;
+use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::Bytes;
-use http_body_util::Full;
-use hyper::body::Incoming;
+use futures_util::FutureExt;
+use http_body_util::{BodyExt, Full, LengthLimitError, Limited};
+use hyper::body::{Body, Incoming};
+use hyper::header::{ALLOW, CONTENT_LENGTH, HeaderMap, HeaderValue, LOCATION};
 use hyper::service::Service;
 use hyper::{Method, StatusCode};
 use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 use hyper_util::server::conn::auto;
 use hyper_util::server::graceful::GracefulShutdown;
 use tokio::net::{TcpListener, ToSocketAddrs};
-use tracing::{debug, info, warn};
+use tracing::{debug, error, info, warn};
 
-use crate::Error;
+use crate::group::{GroupData, RouterGroup};
+use crate::handler::{BoxFuture, Handler};
+use crate::router::{Lookup, RouteError, Router};
+use crate::trie::Params;
+use crate::{Context, Error};
 
 /// A request as hyper hands it to us: headers parsed, body still streaming from the socket.
 pub type Request = hyper::Request<Incoming>;
 
-/// A response with its whole body in memory, which is what most handlers produce.
+/// A response with its whole body in memory, which is what the renderers produce.
 pub type Response = hyper::Response<Full<Bytes>>;
-
-/// A boxed, sendable future: what a handler returns once its type has been erased.
-pub type BoxFuture<T> = Pin<Box<dyn Future<Output = T> + Send>>;
-
-/// Something that turns a [`Request`] into a [`Response`]: Go's `HandlerFunc`.
-///
-/// You rarely implement it by hand: any `async` closure or function
-/// `Fn(Request) -> impl Future<Output = Response>` is a `Handler` through the blanket impl
-/// below. The trait exists so the route map can hold handlers of *different* closure types
-/// behind one `Arc<dyn Handler>`.
-pub trait Handler: Send + Sync + 'static {
-    /// Handles one request.
-    fn call(&self, req: Request) -> BoxFuture<Response>;
-}
-
-impl<F, Fut> Handler for F
-where
-    F: Fn(Request) -> Fut + Send + Sync + 'static,
-    Fut: Future<Output = Response> + Send + 'static,
-{
-    fn call(&self, req: Request) -> BoxFuture<Response> {
-        Box::pin(self(req))
-    }
-}
-
-/// How long a client may take to send its request headers before we hang up.
-///
-/// Without it, a client that opens connections and never finishes its headers (slowloris)
-/// would hold them open forever. Hyper only enforces it when a timer is set (see `serve`).
-pub const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// How long [`Engine::serve`] waits for in-flight requests after shutdown was asked for.
 pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
 
-/// The route map: `"METHOD-pattern"` → handler. Shared by every connection.
-type Routes = HashMap<String, Arc<dyn Handler>>;
+/// The protections against clients that send too much or too slowly.
+#[derive(Debug, Clone)]
+pub struct Limits {
+    /// The largest request body accepted, in bytes; more gets `413 Payload Too Large`.
+    /// Default 2 MiB, like axum's.
+    pub body_bytes: usize,
+    /// How long a client may take to send its request headers (slowloris): hyper closes the
+    /// connection after that. Also bounds how long an idle keep-alive connection stays open.
+    /// Default 10 s.
+    pub header_read_timeout: Duration,
+    /// How long a client may take to send the body once the headers are in; hyper has no
+    /// such timeout of its own. Too slow gets `408 Request Timeout`. Default 30 s.
+    pub body_read_timeout: Duration,
+}
 
-/// The framework's entry point: register routes, then [`run`](Engine::run) it.
+impl Default for Limits {
+    fn default() -> Self {
+        Self {
+            body_bytes: 2 << 20,
+            header_read_timeout: Duration::from_secs(10),
+            body_read_timeout: Duration::from_secs(30),
+        }
+    }
+}
+
+/// A route as registered: what it is for, and which group it belongs to.
+#[derive(Clone)]
+pub(crate) struct Registered {
+    pub(crate) pattern: String,
+    pub(crate) group: usize,
+    pub(crate) handler: Arc<dyn Handler>,
+    pub(crate) param_names: Vec<String>,
+}
+
+/// A route ready to serve: its pattern, parameter names, and complete handler chain.
+pub(crate) struct Route {
+    pub(crate) pattern: Box<str>,
+    pub(crate) param_names: Box<[Box<str>]>,
+    pub(crate) chain: Box<[Arc<dyn Handler>]>,
+    /// False for the 404/405 pseudo-routes.
+    pub(crate) matched: bool,
+}
+
+/// Every route's chain, built once when serving starts.
+struct Compiled {
+    routes: Vec<Arc<Route>>,
+    not_found: Arc<Route>,
+    no_method: Arc<Route>,
+}
+
+/// What the engine holds; shared behind an `Arc` once serving starts.
+#[derive(Clone)]
+pub(crate) struct Inner {
+    pub(crate) router: Router<usize>,
+    pub(crate) routes: Vec<Registered>,
+    pub(crate) groups: Vec<GroupData>,
+    limits: Limits,
+    compiled: Option<Arc<Compiled>>,
+}
+
+/// The framework's entry point: register routes (and groups, middleware), then
+/// [`run`](Engine::run) it.
 ///
-/// The routes live behind an [`Arc`], so cloning an `Engine` is cheap and every connection
-/// task gets its own handle to the same map. While you register routes there is a single
-/// owner and [`Arc::make_mut`] edits the map in place; once serving starts nobody mutates
-/// it, so no lock is needed on the request path.
-#[derive(Clone, Default)]
+/// The state lives behind an [`Arc`], so cloning an `Engine` is cheap and every connection
+/// task gets its own handle to the same routes. While you register routes there is a single
+/// owner and [`Arc::make_mut`] edits them in place; once serving starts nobody mutates
+/// them, so no lock is needed on the request path.
+#[derive(Clone)]
 pub struct Engine {
-    routes: Arc<Routes>,
-}
-
-// ANCHOR: route_key
-/// The key a route is stored under: the method, a dash and the pattern, e.g. `GET-/hello`.
-pub fn route_key(method: &Method, pattern: &str) -> String {
-    // ANCHOR: ex_route_key
-    format!("{method}-{pattern}")
-    // ANCHOR_END: ex_route_key
-}
-// ANCHOR_END: route_key
-
-/// A plain-text response with the given status: the day-1 stand-in for day 2's `c.string()`.
-pub fn text(status: StatusCode, body: impl Into<String>) -> Response {
-    let mut response = hyper::Response::new(Full::new(Bytes::from(body.into())));
-    *response.status_mut() = status;
-    response.headers_mut().insert(
-        hyper::header::CONTENT_TYPE,
-        hyper::header::HeaderValue::from_static("text/plain; charset=utf-8"),
-    );
-    response
+    pub(crate) inner: Arc<Inner>,
 }
 
 impl Engine {
-    /// An engine with no routes: every request gets a 404 until you add some.
+    /// An engine with no routes and no middleware (gin's `gin.New()`): every request gets a
+    /// 404 until you add some. [`Engine::default`] adds the logger and recovery.
     pub fn new() -> Self {
-        Self::default()
+        Self {
+            inner: Arc::new(Inner {
+                router: Router::new(),
+                routes: Vec::new(),
+                groups: vec![GroupData::root()],
+                limits: Limits::default(),
+                compiled: None,
+            }),
+        }
+    }
+
+    /// The engine's state, for changing it during set-up (un-freezes the engine).
+    pub(crate) fn inner_mut(&mut self) -> &mut Inner {
+        let inner = Arc::make_mut(&mut self.inner);
+        inner.compiled = None;
+        inner
+    }
+
+    /// The root group: routes and middleware registered on the engine itself go here.
+    pub fn root(&mut self) -> RouterGroup<'_> {
+        RouterGroup::new(self, 0)
+    }
+
+    /// A group of routes under `prefix`, e.g. `r.group("/v1")` (day 4).
+    pub fn group(&mut self, prefix: &str) -> RouterGroup<'_> {
+        RouterGroup::new(self, 0).into_group(prefix)
+    }
+
+    /// Adds middleware that runs for every request, the 404s and 405s included (gin's `Use`,
+    /// renamed because `use` is a Rust keyword).
+    pub fn with(&mut self, middleware: impl Handler) -> &mut Self {
+        self.root().with(middleware);
+        self
     }
 
     // ANCHOR: add_route
-    /// Registers `handler` for requests with this `method` and exactly this path.
+    /// Registers `handler` for requests with this `method` whose path matches `pattern`.
     ///
-    /// Registering the same method and pattern twice replaces the first handler (day 3's
-    /// trie will reject such conflicts instead).
+    /// # Panics
+    ///
+    /// When the pattern is malformed or conflicts with a route already registered (same
+    /// pattern, `/a/:x` next to `/a/:y`, two catch-alls): like gin and axum, a broken route
+    /// table is a programming error that should stop the program at start-up, with a message
+    /// naming both routes. [`try_add_route`](Self::try_add_route) returns the error instead.
     pub fn add_route(&mut self, method: Method, pattern: &str, handler: impl Handler) -> &mut Self {
-        info!("Route {:>4} - {}", method.as_str(), pattern);
-        let key = route_key(&method, pattern);
-        Arc::make_mut(&mut self.routes).insert(key, Arc::new(handler));
+        self.root().add_route(method, pattern, handler);
         self
     }
     // ANCHOR_END: add_route
 
-    /// Registers a handler for `GET pattern`.
+    /// Registers a route, or says why it cannot be registered.
+    pub fn try_add_route(
+        &mut self,
+        method: Method,
+        pattern: &str,
+        handler: impl Handler,
+    ) -> Result<&mut Self, RouteError> {
+        self.root().try_add_route(method, pattern, handler)?;
+        Ok(self)
+    }
+
+    /// Registers a handler for `GET pattern` (also used for `HEAD`).
     pub fn get(&mut self, pattern: &str, handler: impl Handler) -> &mut Self {
         self.add_route(Method::GET, pattern, handler)
     }
@@ -135,21 +200,130 @@ impl Engine {
         self.add_route(Method::POST, pattern, handler)
     }
 
+    /// Registers a handler for `PUT pattern`.
+    pub fn put(&mut self, pattern: &str, handler: impl Handler) -> &mut Self {
+        self.add_route(Method::PUT, pattern, handler)
+    }
+
+    /// Registers a handler for `DELETE pattern`.
+    pub fn delete(&mut self, pattern: &str, handler: impl Handler) -> &mut Self {
+        self.add_route(Method::DELETE, pattern, handler)
+    }
+
+    /// Registers a handler for `PATCH pattern`.
+    pub fn patch(&mut self, pattern: &str, handler: impl Handler) -> &mut Self {
+        self.add_route(Method::PATCH, pattern, handler)
+    }
+
+    /// Serves the files under the directory `root` at `relative/*filepath` (day 6).
+    pub fn static_dir(&mut self, relative: &str, root: impl Into<std::path::PathBuf>) -> &mut Self {
+        self.root().static_dir(relative, root);
+        self
+    }
+
+    /// Replaces the body-size and timeout limits.
+    pub fn set_limits(&mut self, limits: Limits) -> &mut Self {
+        self.inner_mut().limits = limits;
+        self
+    }
+
+    /// The limits in force.
+    pub fn limits(&self) -> &Limits {
+        &self.inner.limits
+    }
+
+    /// Every registered `(method, pattern)`, like gin's `Routes()`.
+    pub fn routes(&self) -> Vec<(Method, String)> {
+        self.inner
+            .router
+            .routes()
+            .into_iter()
+            .map(|(m, p)| (m, p.to_owned()))
+            .collect()
+    }
+
+    /// Builds every route's chain now, so that requests find them ready. `serve` calls it;
+    /// call it yourself if you drive the engine as a hyper `Service` directly.
+    pub fn freeze(&mut self) {
+        if self.inner.compiled.is_none() {
+            let compiled = Arc::new(self.inner.compile());
+            Arc::make_mut(&mut self.inner).compiled = Some(compiled);
+        }
+    }
+
     // ANCHOR: handle
-    /// Answers one request: finds its handler by method and path, or answers 404.
+    /// Answers one request: checks the path, finds the route (or the 404/405 chain), reads
+    /// the body within the limits, and runs the chain on a fresh [`Context`].
     ///
-    /// This is Go's `ServeHTTP`. Unlike the Go original, which wrote `404 NOT FOUND` into a
+    /// This is Go's `ServeHTTP`. Unlike the Go day 1, which wrote `404 NOT FOUND` into a
     /// response whose status stayed 200, a miss here has the status 404 as well.
     pub async fn handle(&self, req: Request) -> Response {
+        let fresh;
+        let compiled: &Compiled = match &self.inner.compiled {
+            Some(compiled) => compiled,
+            None => {
+                fresh = self.inner.compile();
+                &fresh
+            }
+        };
+        let (parts, body) = req.into_parts();
         // ANCHOR: ex_handle
-        let key = route_key(req.method(), req.uri().path());
-        match self.routes.get(&key) {
-            Some(handler) => handler.call(req).await,
-            None => text(
-                StatusCode::NOT_FOUND,
-                format!("404 NOT FOUND: {}\n", req.uri().path()),
-            ),
+        let path = parts.uri.path();
+        if !path.starts_with('/') {
+            // `CONNECT host:port` (authority-form) or `OPTIONS *`: not for a web framework.
+            return plain(
+                StatusCode::BAD_REQUEST,
+                "400 BAD REQUEST: expected a path\n",
+            );
         }
+        if path.contains('%') && !is_valid_encoded_path(path) {
+            return plain(
+                StatusCode::BAD_REQUEST,
+                "400 BAD REQUEST: malformed percent-encoding in the path\n",
+            );
+        }
+        let mut params = Params::new();
+        let mut allow = None;
+        let route = match self.inner.router.lookup(&parts.method, path, &mut params) {
+            Lookup::Found(leaf) => Arc::clone(&compiled.routes[leaf.value]),
+            Lookup::Redirect(to) => return redirect(&parts.method, &to, parts.uri.query()),
+            Lookup::MethodNotAllowed(methods) => {
+                allow = Some(methods);
+                Arc::clone(&compiled.no_method)
+            }
+            Lookup::NotFound => Arc::clone(&compiled.not_found),
+        };
+        let decoded = if path.contains('%') {
+            (0..params.len())
+                .filter_map(|i| params.value(path, i))
+                .map(|raw| {
+                    percent_encoding::percent_decode_str(raw)
+                        .decode_utf8_lossy()
+                        .into_owned()
+                })
+                .collect()
+        } else {
+            Vec::new()
+        };
+        let body = match read_body(body, &parts.headers, &self.inner.limits).await {
+            Ok(body) => body,
+            Err(response) => return response,
+        };
+        let mut c = Context::new(route, parts, body, params, decoded);
+        if let Some(methods) = allow {
+            c.header(ALLOW.as_str(), methods);
+        }
+        // ANCHOR: last_defence
+        // The last line of defence: without `recovery()` a panic would reset the connection.
+        if AssertUnwindSafe(c.next()).catch_unwind().await.is_err() {
+            error!("a handler panicked and no recovery() middleware caught it");
+            return plain(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "500 INTERNAL SERVER ERROR\n",
+            );
+        }
+        // ANCHOR_END: last_defence
+        c.into_response()
         // ANCHOR_END: ex_handle
     }
     // ANCHOR_END: handle
@@ -171,10 +345,11 @@ impl Engine {
     ///
     /// Tests call this with a listener bound to port 0 and a shutdown future they control.
     pub async fn serve(
-        self,
+        mut self,
         listener: TcpListener,
         shutdown: impl Future<Output = ()>,
     ) -> Result<(), Error> {
+        self.freeze();
         info!("listening on http://{}", listener.local_addr()?);
         // `auto` speaks HTTP/1.1 and HTTP/2 (it sniffs the h2 preface). The timer is what makes
         // hyper enforce the header-read timeout: without it the setting is silently ignored.
@@ -182,7 +357,7 @@ impl Engine {
         builder
             .http1()
             .timer(TokioTimer::new())
-            .header_read_timeout(HEADER_READ_TIMEOUT);
+            .header_read_timeout(self.inner.limits.header_read_timeout);
         builder.http2().timer(TokioTimer::new());
         let graceful = GracefulShutdown::new();
         let mut shutdown = std::pin::pin!(shutdown);
@@ -227,6 +402,187 @@ impl Engine {
     // ANCHOR_END: serve
 }
 
+// ANCHOR: default
+impl Default for Engine {
+    /// An engine with the [`logger`](crate::logger) and [`recovery`](crate::recovery)
+    /// middleware installed, like `gin.Default()` (day 7).
+    fn default() -> Self {
+        let mut engine = Self::new();
+        engine.with(crate::logger()).with(crate::recovery());
+        engine
+    }
+}
+// ANCHOR_END: default
+
+impl Inner {
+    /// Builds every route's chain: the middleware of each enclosing group, outermost first,
+    /// then the route's handler.
+    fn compile(&self) -> Compiled {
+        let routes = self
+            .routes
+            .iter()
+            .map(|r| {
+                let mut chain = self.group_middleware(r.group);
+                chain.push(Arc::clone(&r.handler));
+                Arc::new(Route {
+                    pattern: r.pattern.as_str().into(),
+                    param_names: r.param_names.iter().map(|n| n.as_str().into()).collect(),
+                    chain: chain.into(),
+                    matched: true,
+                })
+            })
+            .collect();
+        let fallback = |handler: Arc<dyn Handler>| {
+            let mut chain = self.group_middleware(0);
+            chain.push(handler);
+            Arc::new(Route {
+                pattern: "".into(),
+                param_names: Box::new([]),
+                chain: chain.into(),
+                matched: false,
+            })
+        };
+        Compiled {
+            routes,
+            not_found: fallback(Arc::new(not_found)),
+            no_method: fallback(Arc::new(method_not_allowed)),
+        }
+    }
+
+    /// The middleware of group `id` and its ancestors, root first.
+    fn group_middleware(&self, id: usize) -> Vec<Arc<dyn Handler>> {
+        let mut lineage = vec![id];
+        while let Some(parent) = lineage.last().and_then(|&g| self.groups[g].parent) {
+            lineage.push(parent);
+        }
+        lineage
+            .iter()
+            .rev()
+            .flat_map(|&g| self.groups[g].middlewares.iter().cloned())
+            .collect()
+    }
+}
+
+// ANCHOR: not_found
+/// The last handler of the chain when no route matched: `404 NOT FOUND: <path>`.
+async fn not_found(c: &mut Context) {
+    // ANCHOR: ex_not_found
+    let body = format!("404 NOT FOUND: {}\n", c.path());
+    c.string(StatusCode::NOT_FOUND, body);
+    // ANCHOR_END: ex_not_found
+}
+// ANCHOR_END: not_found
+
+/// The last handler when the path exists under other methods (the `Allow` header is set).
+async fn method_not_allowed(c: &mut Context) {
+    let body = format!("405 METHOD NOT ALLOWED: {} {}\n", c.method(), c.path());
+    c.string(StatusCode::METHOD_NOT_ALLOWED, body);
+}
+
+impl Context {
+    /// The response the handlers built.
+    fn into_response(self) -> Response {
+        let mut response = hyper::Response::new(Full::new(self.out));
+        *response.status_mut() = self.status;
+        *response.headers_mut() = self.headers;
+        response
+    }
+}
+
+/// A plain-text response the engine makes itself (400, 408, 413, 500).
+fn plain(status: StatusCode, body: &'static str) -> Response {
+    let mut response = hyper::Response::new(Full::new(Bytes::from_static(body.as_bytes())));
+    *response.status_mut() = status;
+    response.headers_mut().insert(
+        hyper::header::CONTENT_TYPE,
+        HeaderValue::from_static("text/plain; charset=utf-8"),
+    );
+    response
+}
+
+/// The trailing-slash redirect: 301 for GET/HEAD, 308 (method and body kept) otherwise.
+fn redirect(method: &Method, path: &str, query: Option<&str>) -> Response {
+    let status = if *method == Method::GET || *method == Method::HEAD {
+        StatusCode::MOVED_PERMANENTLY
+    } else {
+        StatusCode::PERMANENT_REDIRECT
+    };
+    let location = match query {
+        Some(q) => format!("{path}?{q}"),
+        None => path.to_owned(),
+    };
+    let mut response = plain(status, "");
+    if let Ok(value) = HeaderValue::try_from(location) {
+        response.headers_mut().insert(LOCATION, value);
+    }
+    response
+}
+
+/// True when every '%' in `path` starts a two-hex-digit escape and the decoded bytes are
+/// UTF-8: `/a%20b` yes, `/a%zz` and `/%ff` (a lone byte that is not UTF-8) no.
+fn is_valid_encoded_path(path: &str) -> bool {
+    let bytes = path.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' {
+            let hex = |b: Option<&u8>| b.is_some_and(u8::is_ascii_hexdigit);
+            if !hex(bytes.get(i + 1)) || !hex(bytes.get(i + 2)) {
+                return false;
+            }
+            i += 3;
+        } else {
+            i += 1;
+        }
+    }
+    percent_encoding::percent_decode_str(path)
+        .decode_utf8()
+        .is_ok()
+}
+
+// ANCHOR: read_body
+/// Reads the whole request body, refusing more than the limit (413) or a client too slow to
+/// send it (408). Hyper itself has neither limit.
+async fn read_body(
+    body: Incoming,
+    headers: &HeaderMap,
+    limits: &Limits,
+) -> Result<Bytes, Response> {
+    if body.is_end_stream() {
+        return Ok(Bytes::new());
+    }
+    let too_large = || {
+        plain(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "413 PAYLOAD TOO LARGE: the request body exceeds the limit\n",
+        )
+    };
+    // A declared length over the limit is refused before reading a byte of it.
+    let declared = headers
+        .get(CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|len| len > limits.body_bytes as u64) {
+        return Err(too_large());
+    }
+    let limited = Limited::new(body, limits.body_bytes).collect();
+    match tokio::time::timeout(limits.body_read_timeout, limited).await {
+        Ok(Ok(collected)) => Ok(collected.to_bytes()),
+        Ok(Err(err)) if err.downcast_ref::<LengthLimitError>().is_some() => Err(too_large()),
+        Ok(Err(err)) => {
+            debug!("cannot read the request body: {err}");
+            Err(plain(
+                StatusCode::BAD_REQUEST,
+                "400 BAD REQUEST: cannot read the request body\n",
+            ))
+        }
+        Err(_) => Err(plain(
+            StatusCode::REQUEST_TIMEOUT,
+            "408 REQUEST TIMEOUT: the request body came too slowly\n",
+        )),
+    }
+}
+// ANCHOR_END: read_body
+
 // ANCHOR: service
 /// The bridge to hyper: for every request on a connection, hyper calls `call`.
 ///
@@ -235,7 +591,7 @@ impl Engine {
 impl Service<Request> for Engine {
     type Response = Response;
     type Error = Infallible;
-    type Future = BoxFuture<Result<Response, Infallible>>;
+    type Future = BoxFuture<'static, Result<Response, Infallible>>;
 
     fn call(&self, req: Request) -> Self::Future {
         let engine = self.clone();
@@ -277,8 +633,11 @@ mod tests {
     use super::*;
 
     #[test]
-    fn route_key_is_method_dash_pattern() {
-        assert_eq!(route_key(&Method::GET, "/hello"), "GET-/hello");
-        assert_eq!(route_key(&Method::POST, "/login"), "POST-/login");
+    fn percent_encoded_paths_are_checked() {
+        assert!(is_valid_encoded_path("/a%20b/%E4%BD%A0"));
+        assert!(!is_valid_encoded_path("/a%zz"));
+        assert!(!is_valid_encoded_path("/a%2"));
+        assert!(!is_valid_encoded_path("/a%"));
+        assert!(!is_valid_encoded_path("/%ff"));
     }
 }

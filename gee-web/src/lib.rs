@@ -5,26 +5,51 @@
 //!
 //! | day | idea | module |
 //! |---|---|---|
-//! | 1 | a hyper service: the engine, a route map, graceful shutdown | [`engine`] |
-//!
-//! Days 2–7 (context, trie router, groups, middleware, templates, recovery) are `planned`
-//! in `course.toml`.
+//! | 1 | a hyper service: the engine, graceful shutdown, limits | [`engine`] |
+//! | 2 | handlers take a `Context`; renderers | [`handler`], [`context`], [`render`] |
+//! | 3 | a trie router with `:param` and `*catch-all`, 404/405 | [`trie`], [`router`] |
+//! | 4 | route groups | [`group`] |
+//! | 5 | middleware, `c.next()`, the logger | [`middleware`] |
+//! | 6 | askama templates and static files | [`render`], [`static_files`] |
+//! | 7 | panic recovery, `Engine::default()` | [`middleware::recovery`] |
 //!
 //! ```no_run
-//! use gee_web::{Engine, Request, text};
-//! use hyper::StatusCode;
+//! use gee_web::{Context, Engine, StatusCode, json};
 //!
 //! # async fn demo() -> Result<(), gee_web::Error> {
-//! let mut engine = Engine::new();
-//! engine.get("/", |req: Request| async move {
-//!     text(StatusCode::OK, format!("URL.Path = {:?}\n", req.uri().path()))
+//! let mut r = Engine::default(); // logger + recovery, like gin.Default()
+//! r.get("/", async |c: &mut Context| c.html(StatusCode::OK, "<h1>Hello Gee</h1>"));
+//! r.get("/hello/:name", async |c: &mut Context| {
+//!     let body = json!({ "name": c.param("name") });
+//!     c.json(StatusCode::OK, &body)
 //! });
-//! engine.run("127.0.0.1:9999").await
+//! r.run("127.0.0.1:9999").await
 //! # }
 //! ```
 
+pub mod context;
 pub mod engine;
 pub mod error;
+pub mod group;
+pub mod handler;
+pub mod middleware;
+pub mod render;
+pub mod router;
+pub mod static_files;
+pub mod trie;
 
-pub use engine::{Engine, Handler, Request, Response, text};
+pub use context::Context;
+pub use engine::{Engine, Limits, Request, Response};
 pub use error::Error;
+pub use group::RouterGroup;
+pub use handler::{BoxFuture, Handler, handler};
+pub use hyper::{Method, StatusCode};
+pub use middleware::{logger, recovery};
+pub use render::HtmlBody;
+pub use router::RouteError;
+pub use serde_json::json;
+
+/// The template engine used by `c.html` on day 6, re-exported so examples and applications
+/// use the same version: `#[derive(gee_web::askama::Template)]`.
+#[cfg(feature = "template")]
+pub use askama;

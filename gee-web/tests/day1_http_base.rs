@@ -6,30 +6,22 @@ mod support;
 use std::sync::Arc;
 use std::time::Duration;
 
-use gee_web::{Engine, Request, text};
-use hyper::{Method, StatusCode};
+use gee_web::{Context, Engine, Method, StatusCode, handler};
 use support::{get, send, start};
 use tokio::sync::Notify;
 
 fn day1_engine() -> Engine {
     let mut engine = Engine::new();
-    engine.get("/", |req: Request| async move {
-        text(
-            StatusCode::OK,
-            format!("URL.Path = {:?}\n", req.uri().path()),
-        )
+    engine.get("/", async |c: &mut Context| {
+        let body = format!("URL.Path = {:?}\n", c.path());
+        c.string(StatusCode::OK, body)
     });
-    engine.get("/hello", |req: Request| async move {
-        let greeting = req
-            .headers()
-            .get("x-name")
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or("stranger")
-            .to_owned();
-        text(StatusCode::OK, format!("hello {greeting}\n"))
+    engine.get("/hello", async |c: &mut Context| {
+        let greeting = c.get_header("x-name").unwrap_or("stranger").to_owned();
+        c.string(StatusCode::OK, format!("hello {greeting}\n"))
     });
-    engine.post("/login", |_req: Request| async move {
-        text(StatusCode::OK, "logged in\n")
+    engine.post("/login", async |c: &mut Context| {
+        c.string(StatusCode::OK, "logged in\n")
     });
     engine
 }
@@ -42,7 +34,7 @@ async fn index_route_answers_with_the_path() {
     assert_eq!(reply.body, "URL.Path = \"/\"\n");
     assert_eq!(
         reply.headers["content-type"], "text/plain; charset=utf-8",
-        "text() sets the content type"
+        "string() sets the content type"
     );
 }
 
@@ -69,30 +61,30 @@ async fn routes_are_keyed_by_method_and_exact_path() {
     let post = send(server.addr, Method::POST, "/login", &[], "user=gee").await;
     assert_eq!(post.status, StatusCode::OK);
     assert_eq!(post.body, "logged in\n");
-    // Same path, other method: not registered.
-    assert_eq!(
-        get(server.addr, "/login").await.status,
-        StatusCode::NOT_FOUND
-    );
-    // Day 1 matches exactly: no prefix matching, no trailing-slash magic.
-    assert_eq!(
-        get(server.addr, "/hello/").await.status,
-        StatusCode::NOT_FOUND
-    );
+    // Same path, other method: not registered (since day 3 a 405, naming what is allowed).
+    let wrong_method = get(server.addr, "/login").await;
+    assert_eq!(wrong_method.status, StatusCode::METHOD_NOT_ALLOWED);
+    assert_eq!(wrong_method.headers["allow"], "POST");
+    // No prefix matching: `/hell` is not `/hello`.
     assert_eq!(
         get(server.addr, "/hell").await.status,
         StatusCode::NOT_FOUND
     );
 }
 
+/// Day 1's map silently replaced a route registered twice; since day 3 that is an error.
 #[tokio::test]
-async fn a_later_registration_of_the_same_route_replaces_the_first() {
+async fn registering_the_same_route_twice_is_an_error() {
     let mut engine = day1_engine();
-    engine.get("/", |_req: Request| async move {
-        text(StatusCode::OK, "second\n")
-    });
+    let err = engine
+        .try_add_route(Method::GET, "/", async |c: &mut Context| {
+            c.string(StatusCode::OK, "second\n")
+        })
+        .err()
+        .expect("a duplicate route must be rejected");
+    assert!(err.to_string().contains("already registered"), "{err}");
     let server = start(engine).await;
-    assert_eq!(get(server.addr, "/").await.body, "second\n");
+    assert_eq!(get(server.addr, "/").await.body, "URL.Path = \"/\"\n");
 }
 
 #[tokio::test]
@@ -118,14 +110,17 @@ async fn graceful_shutdown_finishes_the_request_in_flight() {
     let mut engine = Engine::new();
     {
         let (started, release) = (started.clone(), release.clone());
-        engine.get("/slow", move |_req: Request| {
-            let (started, release) = (started.clone(), release.clone());
-            async move {
-                started.notify_one();
-                release.notified().await;
-                text(StatusCode::OK, "done\n")
-            }
-        });
+        engine.get(
+            "/slow",
+            handler(move |c| {
+                let (started, release) = (started.clone(), release.clone());
+                Box::pin(async move {
+                    started.notify_one();
+                    release.notified().await;
+                    c.string(StatusCode::OK, "done\n")
+                })
+            }),
+        );
     }
     let mut server = start(engine).await;
     let addr = server.addr;

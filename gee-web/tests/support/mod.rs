@@ -95,3 +95,25 @@ pub async fn send(
 pub async fn get(addr: SocketAddr, path: &str) -> Reply {
     send(addr, Method::GET, path, &[], "").await
 }
+
+/// Writes `raw` bytes on a fresh connection and reads until the server closes it (or 10 s
+/// pass), for requests a well-behaved client library refuses to send.
+pub async fn send_raw(addr: SocketAddr, raw: &[u8]) -> String {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut stream = TcpStream::connect(addr)
+        .await
+        .expect("connect to the test server");
+    stream.write_all(raw).await.expect("write the raw request");
+    let mut reply = Vec::new();
+    let read = tokio::time::timeout(
+        std::time::Duration::from_secs(10),
+        stream.read_to_end(&mut reply),
+    );
+    let _ = read.await.expect("the server neither answered nor closed");
+    String::from_utf8_lossy(&reply).into_owned()
+}
+
+/// The status code of a raw HTTP/1.1 response (`HTTP/1.1 404 Not Found` → 404).
+pub fn raw_status(reply: &str) -> Option<u16> {
+    reply.split_whitespace().nth(1)?.parse().ok()
+}

@@ -1,0 +1,144 @@
+//! Day 7 acceptance tests: a panicking handler becomes a 500, the server keeps serving, and
+//! other requests in flight at the same moment are not disturbed.
+
+mod support;
+
+use std::sync::Arc;
+
+use gee_web::{Context, Engine, StatusCode, handler, recovery};
+use support::{get, start};
+use tokio::sync::Notify;
+
+async fn hello(c: &mut Context) {
+    c.string(StatusCode::OK, "Hello Geektutu\n")
+}
+
+async fn out_of_range(c: &mut Context) {
+    let names: Vec<String> = "geektutu".split(',').map(String::from).collect();
+    let index = names.len() + 99;
+    c.string(StatusCode::OK, names[index].clone())
+}
+
+const JSON_500: &str = r#"{"message":"Internal Server Error"}"#;
+
+#[tokio::test]
+async fn recovery_turns_a_panic_into_a_500_and_the_server_goes_on() {
+    let mut r = Engine::new();
+    r.with(recovery());
+    r.get("/", hello).get("/panic", out_of_range);
+    let server = start(r).await;
+    assert_eq!(get(server.addr, "/").await.body, "Hello Geektutu\n");
+    let reply = get(server.addr, "/panic").await;
+    assert_eq!(reply.status, StatusCode::INTERNAL_SERVER_ERROR);
+    assert_eq!(reply.headers["content-type"], "application/json");
+    assert_eq!(reply.body, JSON_500);
+    for _ in 0..3 {
+        assert_eq!(get(server.addr, "/").await.body, "Hello Geektutu\n");
+    }
+}
+
+#[tokio::test]
+async fn engine_default_has_logger_and_recovery() {
+    let mut r = Engine::default();
+    r.get("/", hello).get("/panic", out_of_range);
+    let server = start(r).await;
+    let reply = get(server.addr, "/panic").await;
+    assert_eq!(reply.status, StatusCode::INTERNAL_SERVER_ERROR);
+    assert_eq!(reply.body, JSON_500);
+    assert_eq!(get(server.addr, "/").await.status, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn what_the_handler_wrote_before_panicking_is_discarded() {
+    let mut r = Engine::new();
+    r.with(recovery());
+    r.get("/half", async |c: &mut Context| {
+        c.header("x-secret", "half-done");
+        c.string(StatusCode::OK, "partial");
+        panic!("gave up half way: {}", 42);
+    });
+    let server = start(r).await;
+    let reply = get(server.addr, "/half").await;
+    assert_eq!(reply.status, StatusCode::INTERNAL_SERVER_ERROR);
+    assert_eq!(reply.body, JSON_500);
+    assert!(!reply.headers.contains_key("x-secret"));
+}
+
+#[tokio::test]
+async fn middleware_outside_recovery_sees_the_500() {
+    let mut r = Engine::new();
+    r.with(async |c: &mut Context| {
+        c.next().await;
+        let status = c.status_code().as_u16().to_string();
+        c.header("x-seen", status);
+    });
+    r.with(recovery());
+    r.get("/panic", out_of_range);
+    let server = start(r).await;
+    let reply = get(server.addr, "/panic").await;
+    assert_eq!(reply.headers["x-seen"], "500");
+}
+
+/// Without `recovery()` the engine still answers a panic with a plain 500 instead of
+/// resetting the connection, and keeps serving.
+#[tokio::test]
+async fn without_recovery_the_engine_still_answers_500() {
+    let mut r = Engine::new();
+    r.get("/", hello).get("/panic", out_of_range);
+    let server = start(r).await;
+    let reply = get(server.addr, "/panic").await;
+    assert_eq!(reply.status, StatusCode::INTERNAL_SERVER_ERROR);
+    assert_eq!(reply.body, "500 INTERNAL SERVER ERROR\n");
+    assert_eq!(get(server.addr, "/").await.body, "Hello Geektutu\n");
+}
+
+/// A panic in one request must not disturb the requests running next to it.
+#[tokio::test]
+async fn a_panic_does_not_affect_concurrent_requests() {
+    let started = Arc::new(Notify::new());
+    let release = Arc::new(Notify::new());
+    let mut r = Engine::default();
+    r.get("/panic", out_of_range);
+    {
+        let (started, release) = (started.clone(), release.clone());
+        r.get(
+            "/slow",
+            handler(move |c| {
+                let (started, release) = (started.clone(), release.clone());
+                Box::pin(async move {
+                    started.notify_one();
+                    release.notified().await;
+                    c.string(StatusCode::OK, "slow and fine\n")
+                })
+            }),
+        );
+    }
+    let server = start(r).await;
+    let addr = server.addr;
+    let slow = tokio::spawn(async move { get(addr, "/slow").await });
+    started.notified().await;
+    // While /slow is in flight, many panics, concurrently.
+    let mut panics = Vec::new();
+    for _ in 0..20 {
+        panics.push(tokio::spawn(async move { get(addr, "/panic").await }));
+    }
+    for p in panics {
+        let reply = p.await.unwrap();
+        assert_eq!(reply.status, StatusCode::INTERNAL_SERVER_ERROR);
+    }
+    release.notify_one();
+    let reply = slow.await.unwrap();
+    assert_eq!(reply.status, StatusCode::OK);
+    assert_eq!(reply.body, "slow and fine\n");
+}
+
+#[test]
+fn panic_messages_are_read_from_str_and_string_payloads() {
+    use gee_web::middleware::recovery::panic_message;
+    let as_str: Box<dyn std::any::Any + Send> = Box::new("static text");
+    assert_eq!(panic_message(as_str.as_ref()), "static text");
+    let as_string: Box<dyn std::any::Any + Send> = Box::new(String::from("formatted 1"));
+    assert_eq!(panic_message(as_string.as_ref()), "formatted 1");
+    let other: Box<dyn std::any::Any + Send> = Box::new(7_u8);
+    assert_eq!(panic_message(other.as_ref()), "<non-string panic payload>");
+}
