@@ -97,3 +97,55 @@ pub fn write_if_changed(path: &Path, bytes: &[u8]) -> Result<()> {
     }
     std::fs::write(path, bytes).with_context(|| format!("writing {}", path.display()))
 }
+
+/// What [`output_with_timeout`] saw.
+pub struct Bounded {
+    /// The exit status, or `None` when the command was killed for running too long.
+    pub status: Option<ExitStatus>,
+    /// Everything it wrote to stdout and stderr.
+    pub output: String,
+}
+
+/// Runs `cmd` to completion or for at most `limit`, capturing stdout + stderr.
+///
+/// A learner's half-written code (or a blanked exercise) can make a test wait forever; a
+/// course runner must never hang on that. The command runs in its own process group, so
+/// on timeout the whole group dies: `cargo test` *and* the test binary it started.
+pub fn output_with_timeout(cmd: &mut Command, limit: Duration) -> Result<Bounded> {
+    let log_path =
+        std::env::temp_dir().join(format!("xtask-{}-{}.log", std::process::id(), unique()));
+    let log = std::fs::File::create(&log_path)?;
+    #[cfg(unix)]
+    std::os::unix::process::CommandExt::process_group(cmd, 0);
+    let mut child = cmd
+        .stdin(std::process::Stdio::null())
+        .stdout(log.try_clone()?)
+        .stderr(log)
+        .spawn()
+        .with_context(|| format!("cannot start {}", describe(cmd)))?;
+    let deadline = Instant::now() + limit;
+    let status = loop {
+        if let Some(status) = child.try_wait()? {
+            break Some(status);
+        }
+        if Instant::now() >= deadline {
+            #[cfg(unix)]
+            let _ = Command::new("kill")
+                .args(["-KILL", &format!("-{}", child.id())])
+                .status();
+            let _ = child.kill();
+            let _ = child.wait();
+            break None;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    let output = std::fs::read_to_string(&log_path).unwrap_or_default();
+    let _ = std::fs::remove_file(&log_path);
+    Ok(Bounded { status, output })
+}
+
+fn unique() -> u64 {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static NEXT: AtomicU64 = AtomicU64::new(0);
+    NEXT.fetch_add(1, Ordering::Relaxed)
+}
