@@ -110,6 +110,7 @@ impl Context {
         serde_json::from_slice(&self.body)
     }
 
+    // ANCHOR: param
     /// A route parameter: `c.param("name")` is `geektutu` for `/hello/:name` and the path
     /// `/hello/geektutu`; a catch-all `*filepath` gives the rest of the path without its
     /// leading '/'. Values are percent-decoded. `""` when the route has no such parameter.
@@ -124,6 +125,7 @@ impl Context {
         }
         // ANCHOR_END: ex_param
     }
+    // ANCHOR_END: param
 
     /// A query-string value: `c.query("name")` is `geektutu` for `/hello?name=geektutu`.
     /// `""` when absent; see [`get_query`](Self::get_query) to tell absent from empty.

@@ -125,7 +125,9 @@ async fn graceful_shutdown_finishes_the_request_in_flight() {
     let mut server = start(engine).await;
     let addr = server.addr;
     let in_flight = tokio::spawn(async move { get(addr, "/slow").await });
-    started.notified().await;
+    tokio::time::timeout(Duration::from_secs(10), started.notified())
+        .await
+        .expect("the slow handler never started");
 
     // Ask for shutdown while the request is in flight.
     drop(server.stop.take());

@@ -4,6 +4,7 @@
 mod support;
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use gee_web::{Context, Engine, StatusCode, handler, recovery};
 use support::{get, start};
@@ -116,7 +117,9 @@ async fn a_panic_does_not_affect_concurrent_requests() {
     let server = start(r).await;
     let addr = server.addr;
     let slow = tokio::spawn(async move { get(addr, "/slow").await });
-    started.notified().await;
+    tokio::time::timeout(Duration::from_secs(10), started.notified())
+        .await
+        .expect("the slow handler never started");
     // While /slow is in flight, many panics, concurrently.
     let mut panics = Vec::new();
     for _ in 0..20 {

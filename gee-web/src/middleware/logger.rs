@@ -17,17 +17,20 @@ use crate::{Context, Handler};
 // ANCHOR: logger
 /// Logs `[status] uri in latency` for each request, like Gee's `Logger()`.
 pub fn logger() -> impl Handler {
-    async |c: &mut Context| {
-        // ANCHOR: ex_logger
-        let start = Instant::now();
-        c.next().await;
-        tracing::info!(
-            "[{}] {} in {:?}",
-            c.status_code().as_u16(),
-            c.uri(),
-            start.elapsed()
-        );
-        // ANCHOR_END: ex_logger
-    }
+    log_request
+}
+
+/// The logger's handler: time the rest of the chain, then log.
+async fn log_request(c: &mut Context) {
+    // ANCHOR: ex_logger
+    let start = Instant::now();
+    c.next().await;
+    tracing::info!(
+        "[{}] {} in {:?}",
+        c.status_code().as_u16(),
+        c.uri(),
+        start.elapsed()
+    );
+    // ANCHOR_END: ex_logger
 }
 // ANCHOR_END: logger

@@ -103,23 +103,26 @@ pub fn panic_message(payload: &(dyn std::any::Any + Send)) -> &str {
 /// `500 {"message":"Internal Server Error"}` (Gee's `Recovery()`).
 pub fn recovery() -> impl Handler {
     install_panic_hook();
-    async |c: &mut Context| {
-        // ANCHOR: ex_recovery
-        let outcome = AssertUnwindSafe(Guarded(Box::pin(c.next())))
-            .catch_unwind()
-            .await;
-        if let Err(payload) = outcome {
-            let message = panic_message(payload.as_ref());
-            let report = LAST_PANIC.with(|last| last.borrow_mut().take());
-            let (location, backtrace) = match &report {
-                Some(r) => (r.location.as_str(), r.backtrace.to_string()),
-                None => ("<unknown>", String::new()),
-            };
-            tracing::error!("panic recovered: {message} at {location}\nTraceback:\n{backtrace}");
-            c.reset_response();
-            c.fail(StatusCode::INTERNAL_SERVER_ERROR, "Internal Server Error");
-        }
-        // ANCHOR_END: ex_recovery
+    recover_chain
+}
+
+/// The recovery handler: run the rest of the chain, catching a panic.
+async fn recover_chain(c: &mut Context) {
+    // ANCHOR: ex_recovery
+    let outcome = AssertUnwindSafe(Guarded(Box::pin(c.next())))
+        .catch_unwind()
+        .await;
+    if let Err(payload) = outcome {
+        let message = panic_message(payload.as_ref());
+        let report = LAST_PANIC.with(|last| last.borrow_mut().take());
+        let (location, backtrace) = match &report {
+            Some(r) => (r.location.as_str(), r.backtrace.to_string()),
+            None => ("<unknown>", String::new()),
+        };
+        tracing::error!("panic recovered: {message} at {location}\nTraceback:\n{backtrace}");
+        c.reset_response();
+        c.fail(StatusCode::INTERNAL_SERVER_ERROR, "Internal Server Error");
     }
+    // ANCHOR_END: ex_recovery
 }
 // ANCHOR_END: recovery
