@@ -235,6 +235,8 @@ impl Group {
             Stats::bump(&self.stats.cache_hits);
             return Some(value);
         }
+        // Only values fetched from peers go to the hot cache: without peers it is empty.
+        self.peers.get()?;
         let value = self.hot_cache.get(key)?;
         Stats::bump(&self.stats.cache_hits);
         Stats::bump(&self.stats.hot_hits);
@@ -246,7 +248,10 @@ impl Group {
     async fn load(&self, key: &str, may_forward: bool) -> Result<ByteView, Error> {
         let flight = self.loader.work(key, || async {
             // Another caller may have finished loading this key just before we started.
-            if let Some(value) = self.main_cache.get(key).or_else(|| self.hot_cache.get(key)) {
+            let cached = self.main_cache.get(key);
+            if let Some(value) =
+                cached.or_else(|| self.peers.get().and_then(|_| self.hot_cache.get(key)))
+            {
                 return Ok(value);
             }
             Stats::bump(&self.stats.loads_deduped);

@@ -397,8 +397,17 @@ impl HttpGetter {
         let exchange = async {
             let response = self.client.request(request).await?;
             let (parts, body) = response.into_parts();
-            // Never buffer more than the biggest value we accept (plus protobuf framing).
-            let body = Limited::new(body, MAX_VALUE_LEN + 64).collect().await?;
+            // Never buffer more than the biggest value we accept (plus protobuf framing):
+            // refuse an announced length at once, and cut a streamed body at the limit.
+            let limit = MAX_VALUE_LEN + 64;
+            let announced = hyper::body::Body::size_hint(&body).lower();
+            if announced > limit as u64 {
+                return Err(format!(
+                    "answer of {announced} bytes exceeds the limit of {limit} bytes"
+                )
+                .into());
+            }
+            let body = Limited::new(body, limit).collect().await?;
             Ok::<_, Box<dyn std::error::Error + Send + Sync>>((parts, body.to_bytes()))
         };
         let (parts, body) = match tokio::time::timeout(self.timeout, exchange).await {

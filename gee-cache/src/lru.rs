@@ -139,7 +139,10 @@ impl<V: Value> Lru<V> {
     }
 
     fn find(&self, key: &str) -> Option<usize> {
-        let hash = self.hasher.hash_one(key);
+        self.find_hashed(self.hasher.hash_one(key), key)
+    }
+
+    fn find_hashed(&self, hash: u64, key: &str) -> Option<usize> {
         let slots = &self.slots;
         self.table
             .find(hash, |&i| {
@@ -186,7 +189,9 @@ impl<V: Value> Lru<V> {
                 max_bytes: self.max_bytes,
             });
         }
-        if let Some(index) = self.find(key.as_ref()) {
+        // Hash once: the same hash finds an existing entry or places the new one.
+        let hash = self.hasher.hash_one(key.as_ref());
+        if let Some(index) = self.find_hashed(hash, key.as_ref()) {
             if let Some(entry) = self.slots[index].entry.as_mut() {
                 self.bytes = self.bytes - entry.weight + weight;
                 entry.value = value;
@@ -195,7 +200,6 @@ impl<V: Value> Lru<V> {
             self.move_to_front(index);
         } else {
             let key: String = key.into();
-            let hash = self.hasher.hash_one(key.as_str());
             let index = self.alloc(Entry { key, value, weight });
             let (slots, hasher) = (&self.slots, &self.hasher);
             self.table.insert_unique(hash, index, |&i| {
@@ -208,7 +212,7 @@ impl<V: Value> Lru<V> {
             self.bytes += weight;
         }
         while self.max_bytes != 0 && self.bytes > self.max_bytes {
-            if self.remove_oldest().is_none() {
+            if !self.remove_oldest() {
                 break;
             }
         }
@@ -224,19 +228,17 @@ impl<V: Value> Lru<V> {
     }
 
     // ANCHOR: remove_oldest
-    /// Evicts the least recently used entry, runs the eviction callback, and returns the
-    /// entry's key (`None` when empty).
-    pub fn remove_oldest(&mut self) -> Option<String> {
+    /// Evicts the least recently used entry and hands it to the eviction callback; returns
+    /// whether there was one to evict.
+    pub fn remove_oldest(&mut self) -> bool {
         // ANCHOR: ex_remove_oldest
-        if self.tail == NIL {
-            return None;
-        }
-        let entry = self.take(self.tail)?;
-        let key = entry.key.clone();
+        let Some(entry) = self.take(self.tail) else {
+            return false;
+        };
         if let Some(callback) = self.on_evicted.as_mut() {
             callback(entry.key, entry.value);
         }
-        Some(key)
+        true
         // ANCHOR_END: ex_remove_oldest
     }
     // ANCHOR_END: remove_oldest
@@ -256,7 +258,7 @@ impl<V: Value> Lru<V> {
 
     /// Unlinks slot `index`, removes it from the table and frees it; returns its entry.
     fn take(&mut self, index: usize) -> Option<Entry<V>> {
-        let entry = self.slots[index].entry.take()?;
+        let entry = self.slots.get_mut(index)?.entry.take()?;
         self.unlink(index);
         let hash = self.hasher.hash_one(entry.key.as_str());
         if let Ok(found) = self.table.find_entry(hash, |&i| i == index) {

@@ -339,3 +339,13 @@ async fn the_api_server_serves_values_and_stats() {
     );
     assert!(stats.contains("group scores\n"), "{stats}");
 }
+
+#[tokio::test]
+async fn a_peer_sending_an_oversized_value_falls_back_to_a_local_load() {
+    // Announces a body far larger than MAX_VALUE_LEN: refused before a byte is buffered.
+    let url = canned_peer(
+        b"HTTP/1.1 200 OK\r\ncontent-type: application/x-protobuf\r\ncontent-length: 999999999\r\n\r\n\x0a",
+    )
+    .await;
+    assert_falls_back_locally(&url, "answer of 999999999 bytes exceeds the limit").await;
+}
