@@ -17,7 +17,7 @@ use super::{
 use crate::command;
 use crate::connection::Flow;
 use crate::db::keyspace::SHARDS;
-use crate::db::{Entry, Locked};
+use crate::db::{Entry, Locked, Value};
 use crate::resp::ReplyWriter;
 
 /// The key commands.
@@ -39,6 +39,8 @@ pub const COMMANDS: &[super::Command] = &[
     command!("move", 3, WRITE | FAST, none, move_),
     command!("swapdb", 3, WRITE | FAST, none, swapdb),
     command!("select", 2, FAST, none, select),
+    command!("object", -2, READONLY, (2, 2, 1), object),
+    command!("memory", -2, READONLY, (2, 2, 1), memory),
 ];
 
 fn del(cx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
@@ -447,4 +449,90 @@ mod tests {
         let long = vec![b'a'; 5000];
         assert!(!glob_match(b"a*a*a*a*a*a*a*a*a*a*a*a*b", &long));
     }
+}
+
+/// The encoding name Redis would report for a value of this shape (OBJECT ENCODING).
+fn encoding(value: &Value) -> &'static str {
+    match value {
+        Value::Str(s) if crate::cmd::parse_i64(s).is_some() => "int",
+        Value::Str(s) if s.len() <= 44 => "embstr",
+        Value::Str(_) => "raw",
+        Value::List(_) => "quicklist",
+        Value::Hash(_) | Value::Set(_) => "hashtable",
+        Value::ZSet(_) => "skiplist",
+    }
+}
+
+fn object(cx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
+    let sub = &args[1];
+    if is(sub, "help") {
+        cx.out.array(1);
+        cx.out
+            .simple("OBJECT <subcommand> [<arg> ...]: ENCODING, REFCOUNT, FREQ, IDLETIME");
+        return Ok(Flow::Continue);
+    }
+    if args.len() != 3 {
+        return Err(CmdError::err(format!(
+            "unknown subcommand or wrong number of arguments for '{}'. Try OBJECT HELP.",
+            String::from_utf8_lossy(sub)
+        )));
+    }
+    let Some(value) = cx.db.get(&args[2]) else {
+        cx.out.null();
+        return Ok(Flow::Continue);
+    };
+    if is(sub, "encoding") {
+        let name = encoding(value);
+        cx.out.bulk(name.as_bytes());
+    } else if is(sub, "refcount") {
+        cx.out.int(1); // values are never shared between keys here
+    } else if is(sub, "freq") || is(sub, "idletime") {
+        cx.out.int(0);
+    } else {
+        return Err(CmdError::err(format!(
+            "unknown subcommand '{}'. Try OBJECT HELP.",
+            String::from_utf8_lossy(sub)
+        )));
+    }
+    Ok(Flow::Continue)
+}
+
+/// An estimate of the bytes a value uses (MEMORY USAGE): payload plus per-element overhead.
+fn estimate(value: &Value) -> usize {
+    const ELEMENT: usize = 48;
+    match value {
+        Value::Str(s) => s.len() + 16,
+        Value::List(l) => l.iter().map(|v| v.len() + 32).sum::<usize>() + 64,
+        Value::Hash(h) => {
+            h.iter()
+                .map(|(f, v)| f.len() + v.len() + ELEMENT)
+                .sum::<usize>()
+                + 64
+        }
+        Value::Set(s) => s.iter().map(|m| m.len() + ELEMENT).sum::<usize>() + 64,
+        Value::ZSet(z) => {
+            z.iter()
+                .map(|(m, _)| m.len() * 2 + 2 * ELEMENT)
+                .sum::<usize>()
+                + 64
+        }
+    }
+}
+
+fn memory(cx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
+    if !is(&args[1], "usage") || args.len() < 3 {
+        return Err(CmdError::err(format!(
+            "unknown subcommand '{}'. Try MEMORY HELP.",
+            String::from_utf8_lossy(&args[1])
+        )));
+    }
+    let key_len = args[2].len();
+    match cx.db.get(&args[2]) {
+        Some(value) => {
+            let bytes = estimate(value) + key_len + 32;
+            cx.out.int(bytes as i64);
+        }
+        None => cx.out.null(),
+    }
+    Ok(Flow::Continue)
 }

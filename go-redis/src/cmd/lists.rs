@@ -36,6 +36,7 @@ pub const COMMANDS: &[super::Command] = &[
     command!("lpos", -3, READONLY, (1, 1, 1), lpos),
     command!("lmove", 5, WRITE, (1, 2, 1), lmove),
     command!("rpoplpush", 3, WRITE, (1, 2, 1), rpoplpush),
+    command!("lmpop", -4, WRITE, (2, -1, 1), lmpop),
 ];
 
 /// Which end of a list.
@@ -100,7 +101,12 @@ fn pop(cx: &mut Ctx<'_>, args: &[Bytes], end: End) -> CmdResult {
             }
             Some(n as usize)
         }
-        _ => return Err(CmdError::Syntax),
+        _ => {
+            let name = if end == End::Left { "lpop" } else { "rpop" };
+            return Err(CmdError::err(format!(
+                "wrong number of arguments for '{name}' command"
+            )));
+        }
     };
     let Some(list) = list(&mut cx.db, key)? else {
         match count {
@@ -390,4 +396,32 @@ fn lmove(cx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
 
 fn rpoplpush(cx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
     move_element(cx, &args[1], &args[2], End::Right, End::Left)
+}
+
+fn lmpop(cx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
+    let (keys, right, count) = super::zsets::parse_mpop(args, ["left", "right"])?;
+    for key in keys {
+        if let Some(list) = list(&mut cx.db, key)? {
+            let n = count.min(list.len());
+            let popped: Vec<Bytes> = (0..n)
+                .filter_map(|_| {
+                    if right {
+                        list.pop_back()
+                    } else {
+                        list.pop_front()
+                    }
+                })
+                .collect();
+            drop_if_empty(&mut cx.db, key);
+            cx.out.array(2);
+            cx.out.bulk(key);
+            cx.out.array(popped.len());
+            for v in &popped {
+                cx.out.bulk(v);
+            }
+            return Ok(Flow::Continue);
+        }
+    }
+    cx.out.null_array();
+    Ok(Flow::Continue)
 }

@@ -155,7 +155,7 @@ pub struct Ctx<'a> {
 }
 
 /// Every command family's table.
-fn families() -> [&'static [Command]; 8] {
+fn families() -> [&'static [Command]; 10] {
     [
         strings::COMMANDS,
         keys::COMMANDS,
@@ -165,6 +165,8 @@ fn families() -> [&'static [Command]; 8] {
         hashes::COMMANDS,
         sets::COMMANDS,
         zsets::COMMANDS,
+        zsets::ALGEBRA,
+        strings::BITS,
     ]
 }
 

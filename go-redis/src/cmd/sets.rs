@@ -306,7 +306,7 @@ fn sdiffstore(cx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
 
 /// Parses `numkeys key... [LIMIT n]` (SINTERCARD, ZINTERCARD): the keys and the limit.
 pub fn parse_numkeys_limit(args: &[Bytes]) -> Result<(&[Bytes], usize), CmdError> {
-    let n = parse_int(&args[1])?;
+    let n = parse_int(&args[1]).map_err(|_| CmdError::err("numkeys should be greater than 0"))?;
     if n <= 0 {
         return Err(CmdError::err("numkeys should be greater than 0"));
     }

@@ -453,3 +453,72 @@ fn getrange(cx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
     }
     Ok(Flow::Continue)
 }
+
+/// The bit commands on strings (SETBIT, GETBIT, BITCOUNT).
+pub const BITS: &[super::Command] = &[
+    command!("setbit", 4, WRITE, (1, 1, 1), setbit),
+    command!("getbit", 3, READONLY | FAST, (1, 1, 1), getbit),
+    command!("bitcount", -2, READONLY, (1, 1, 1), bitcount),
+];
+
+/// Parses a bit offset: 0 ..= 2^32 - 1, as Redis (a 512 MB string).
+fn bit_offset(arg: &[u8]) -> Result<usize, CmdError> {
+    let n = super::parse_i64(arg)
+        .filter(|&n| (0..(MAX_STRING as i64) * 8).contains(&n))
+        .ok_or_else(|| CmdError::err("bit offset is not an integer or out of range"))?;
+    Ok(n as usize)
+}
+
+fn setbit(cx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
+    let offset = bit_offset(&args[2])?;
+    let on = match args[3].as_ref() {
+        b"1" => true,
+        b"0" => false,
+        _ => return Err(CmdError::err("bit is not an integer or out of range")),
+    };
+    let current = get_string(&mut cx.db, &args[1])?;
+    let mut value = BytesMut::from(current.as_deref().unwrap_or_default());
+    let byte = offset / 8;
+    if value.len() <= byte {
+        value.resize(byte + 1, 0);
+    }
+    let mask = 0x80u8 >> (offset % 8);
+    let old = value[byte] & mask != 0;
+    if on {
+        value[byte] |= mask;
+    } else {
+        value[byte] &= !mask;
+    }
+    cx.db.set(&args[1], Value::Str(value.freeze()), true);
+    cx.out.int(i64::from(old));
+    Ok(Flow::Continue)
+}
+
+fn getbit(cx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
+    let offset = bit_offset(&args[2])?;
+    let value = get_string(&mut cx.db, &args[1])?.unwrap_or_default();
+    let bit = value
+        .get(offset / 8)
+        .is_some_and(|b| b & (0x80 >> (offset % 8)) != 0);
+    cx.out.int(i64::from(bit));
+    Ok(Flow::Continue)
+}
+
+fn bitcount(cx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
+    let value = get_string(&mut cx.db, &args[1])?.unwrap_or_default();
+    let slice: &[u8] = match args.len() {
+        2 => &value,
+        4 => {
+            let start = parse_int(&args[2])?;
+            let end = parse_int(&args[3])?;
+            match super::clamp_range(start, end, value.len()) {
+                Some((a, b)) => &value[a..=b],
+                None => &[],
+            }
+        }
+        _ => return Err(CmdError::Syntax),
+    };
+    let ones: u32 = slice.iter().map(|b| b.count_ones()).sum();
+    cx.out.int(i64::from(ones));
+    Ok(Flow::Continue)
+}
