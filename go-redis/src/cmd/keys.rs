@@ -431,26 +431,6 @@ fn select(cx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
     Ok(Flow::Continue)
 }
 
-#[cfg(test)]
-mod tests {
-    use super::glob_match;
-
-    #[test]
-    fn glob_matches_like_redis() {
-        assert!(glob_match(b"*", b"anything"));
-        assert!(glob_match(b"h?llo", b"hello"));
-        assert!(glob_match(b"h[ae]llo", b"hallo"));
-        assert!(!glob_match(b"h[^e]llo", b"hello"));
-        assert!(glob_match(b"h[a-b]llo", b"hbllo"));
-        assert!(glob_match(b"a\\*b", b"a*b"));
-        assert!(!glob_match(b"a\\*b", b"axb"));
-        assert!(glob_match(b"*a*b", b"xxaxxb"));
-        assert!(!glob_match(b"foo*", b"fo"));
-        let long = vec![b'a'; 5000];
-        assert!(!glob_match(b"a*a*a*a*a*a*a*a*a*a*a*a*b", &long));
-    }
-}
-
 /// The encoding name Redis would report for a value of this shape (OBJECT ENCODING).
 fn encoding(value: &Value) -> &'static str {
     match value {
@@ -535,4 +515,24 @@ fn memory(cx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
         None => cx.out.null(),
     }
     Ok(Flow::Continue)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::glob_match;
+
+    #[test]
+    fn glob_matches_like_redis() {
+        assert!(glob_match(b"*", b"anything"));
+        assert!(glob_match(b"h?llo", b"hello"));
+        assert!(glob_match(b"h[ae]llo", b"hallo"));
+        assert!(!glob_match(b"h[^e]llo", b"hello"));
+        assert!(glob_match(b"h[a-b]llo", b"hbllo"));
+        assert!(glob_match(b"a\\*b", b"a*b"));
+        assert!(!glob_match(b"a\\*b", b"axb"));
+        assert!(glob_match(b"*a*b", b"xxaxxb"));
+        assert!(!glob_match(b"foo*", b"fo"));
+        let long = vec![b'a'; 5000];
+        assert!(!glob_match(b"a*a*a*a*a*a*a*a*a*a*a*a*b", &long));
+    }
 }
