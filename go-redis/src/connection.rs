@@ -42,6 +42,9 @@ pub enum Flow {
     Continue,
     /// Flush the replies so far and close (QUIT).
     Close,
+    /// Nothing to serve yet (BLPOP on empty lists): wait until the data changes or the
+    /// timeout (`None` = forever) passes, then ask the executor again.
+    Block(Option<std::time::Duration>),
 }
 
 /// Runs requests: the protocol layer's view of the database.
@@ -54,6 +57,16 @@ pub trait Executor: Send + Sync + 'static {
     fn execute(&self, session: &mut Self::Session, args: Vec<Bytes>, out: &mut BytesMut) -> Flow;
     /// The client left (its session is dropped after this).
     fn close_session(&self, _session: &mut Self::Session) {}
+    /// Signalled whenever data changed that a blocked request may be waiting for.
+    fn wakeups(&self) -> Option<&tokio::sync::Notify> {
+        None
+    }
+    /// Runs the blocked request again: [`Flow::Block`] if there is still nothing to serve.
+    fn retry_blocked(&self, _session: &mut Self::Session, _out: &mut BytesMut) -> Flow {
+        Flow::Continue
+    }
+    /// The blocked request's timeout passed: write its timeout reply.
+    fn blocked_timed_out(&self, _session: &mut Self::Session, _out: &mut BytesMut) {}
 }
 
 /// Serves one connection with an [`Executor`]: the RESP [`Handler`] for the TCP server.
@@ -138,9 +151,21 @@ async fn answer_buffered<E: Executor>(
     loop {
         match parser.next_request(input) {
             Ok(Some(args)) => {
-                if executor.execute(session, args, output) == Flow::Close {
-                    close = true;
-                    break;
+                match executor.execute(session, args, output) {
+                    Flow::Continue => {}
+                    Flow::Close => {
+                        close = true;
+                        break;
+                    }
+                    Flow::Block(timeout) => {
+                        // A blocked client processes nothing else until it is served.
+                        if wait_while_blocked(executor, session, timeout, input, output, stream)
+                            .await?
+                        {
+                            close = true;
+                            break;
+                        }
+                    }
                 }
                 if output.len() >= OUTPUT_FLUSH_AT {
                     stream.write_all(output).await?;
@@ -163,6 +188,54 @@ async fn answer_buffered<E: Executor>(
     // ANCHOR_END: ex_pipeline
 }
 // ANCHOR_END: answer_buffered
+
+/// Waits until the blocked request can be served or times out, writing its reply into
+/// `output`. Bytes the client sends meanwhile are buffered in `input`. Returns `true` when
+/// the connection must close (client gone).
+async fn wait_while_blocked<E: Executor>(
+    executor: &E,
+    session: &mut E::Session,
+    timeout: Option<std::time::Duration>,
+    input: &mut BytesMut,
+    output: &mut BytesMut,
+    stream: &mut TcpStream,
+) -> std::io::Result<bool> {
+    if !output.is_empty() {
+        stream.write_all(output).await?;
+        output.clear();
+    }
+    let deadline = timeout.map(|t| tokio::time::Instant::now() + t);
+    let never = tokio::sync::Notify::new();
+    let wakeups = executor.wakeups().unwrap_or(&never);
+    loop {
+        // Register for the wake-up *before* looking again, so no change slips between.
+        let changed = wakeups.notified();
+        tokio::pin!(changed);
+        changed.as_mut().enable();
+        if !matches!(executor.retry_blocked(session, output), Flow::Block(_)) {
+            return Ok(false);
+        }
+        let expired = async {
+            match deadline {
+                Some(at) => tokio::time::sleep_until(at).await,
+                None => std::future::pending().await,
+            }
+        };
+        tokio::select! {
+            () = &mut changed => {}
+            () = expired => {
+                executor.blocked_timed_out(session, output);
+                return Ok(false);
+            }
+            read = stream.read_buf(input) => {
+                if read? == 0 {
+                    executor.blocked_timed_out(session, &mut BytesMut::new());
+                    return Ok(true);
+                }
+            }
+        }
+    }
+}
 
 /// Day 2's executor: PING, ECHO and QUIT, enough to talk to with `redis-cli`.
 #[derive(Debug, Default)]

@@ -313,3 +313,68 @@ async fn expired_keys_vanish_lazily_and_actively() {
         .await
         .expect("lazy expiry");
 }
+
+#[tokio::test]
+async fn blpop_waits_for_a_push_from_another_client() {
+    let server = start().await;
+    let mut waiter = server.client().await;
+    let mut pusher = server.client().await;
+    let blocked = tokio::spawn(async move {
+        let got: Option<(String, String)> = cmd("BLPOP")
+            .arg("jobs")
+            .arg(0)
+            .query_async(&mut waiter)
+            .await
+            .unwrap();
+        got
+    });
+    // Push only once the server reports the client as blocked (INFO clients), then check
+    // the waiter received exactly that element.
+    loop {
+        let info: String = cmd("INFO")
+            .arg("clients")
+            .query_async(&mut pusher)
+            .await
+            .unwrap();
+        if info.contains("blocked_clients:1") {
+            break;
+        }
+        tokio::task::yield_now().await;
+    }
+    let _: i64 = pusher.rpush("jobs", "job-1").await.unwrap();
+    let got = tokio::time::timeout(Duration::from_secs(10), blocked)
+        .await
+        .expect("unblocked")
+        .unwrap();
+    assert_eq!(got, Some(("jobs".into(), "job-1".into())));
+    assert!(!pusher.exists::<_, bool>("jobs").await.unwrap());
+}
+
+#[tokio::test]
+async fn blocking_pops_time_out_with_a_null_and_serve_at_once_when_data_exists() {
+    let server = start().await;
+    let mut c = server.client().await;
+    let none: Option<(String, String)> = cmd("BLPOP")
+        .arg("empty")
+        .arg("0.05")
+        .query_async(&mut c)
+        .await
+        .unwrap();
+    assert_eq!(none, None);
+    let _: i64 = c.zadd("z", "m", 2).await.unwrap();
+    let got: (String, String, f64) = cmd("BZPOPMIN")
+        .arg("nothing")
+        .arg("z")
+        .arg(1)
+        .query_async(&mut c)
+        .await
+        .unwrap();
+    assert_eq!(got, ("z".into(), "m".into(), 2.0));
+    let e = cmd("BLPOP")
+        .arg("l")
+        .arg(-1)
+        .query_async::<()>(&mut c)
+        .await
+        .unwrap_err();
+    assert_eq!(e.detail(), Some("timeout is negative"));
+}

@@ -187,6 +187,9 @@ fn hincrby(cx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
 
 fn hincrbyfloat(cx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
     let delta = parse_float(&args[3])?;
+    if !delta.is_finite() {
+        return Err(CmdError::err("value is NaN or Infinity"));
+    }
     let hash = hash_or_create(&mut cx.db, &args[1])?;
     let current = match hash.get(&args[2]) {
         None => 0.0,

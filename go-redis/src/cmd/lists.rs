@@ -399,6 +399,14 @@ fn rpoplpush(cx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
 }
 
 fn lmpop(cx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
+    if !mpop_list(cx, args)? {
+        cx.out.null_array();
+    }
+    Ok(Flow::Continue)
+}
+
+/// LMPOP's work on `args` (`args[1]` is numkeys); `false` when every list is empty.
+fn mpop_list(cx: &mut Ctx<'_>, args: &[Bytes]) -> Result<bool, CmdError> {
     let (keys, right, count) = super::zsets::parse_mpop(args, ["left", "right"])?;
     for key in keys {
         if let Some(list) = list(&mut cx.db, key)? {
@@ -419,9 +427,80 @@ fn lmpop(cx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
             for v in &popped {
                 cx.out.bulk(v);
             }
-            return Ok(Flow::Continue);
+            return Ok(true);
         }
     }
-    cx.out.null_array();
-    Ok(Flow::Continue)
+    Ok(false)
+}
+
+/// The blocking list commands: like their plain forms, but a client finding only empty
+/// lists waits (see [`crate::connection::Flow::Block`]) instead of getting a null.
+pub const BLOCKING: &[super::Command] = &[
+    command!("blpop", -3, WRITE, (1, -2, 1), blpop),
+    command!("brpop", -3, WRITE, (1, -2, 1), brpop),
+    command!("blmove", 6, WRITE, (1, 2, 1), blmove),
+    command!("brpoplpush", 4, WRITE, (1, 2, 1), brpoplpush),
+    command!("blmpop", -5, WRITE, (3, -1, 1), blmpop),
+];
+
+fn bpop(cx: &mut Ctx<'_>, args: &[Bytes], end: End) -> CmdResult {
+    let timeout = super::parse_timeout(&args[args.len() - 1])?;
+    for key in &args[1..args.len() - 1] {
+        if let Some(list) = list(&mut cx.db, key)? {
+            let value = match end {
+                End::Left => list.pop_front(),
+                End::Right => list.pop_back(),
+            };
+            if let Some(value) = value {
+                drop_if_empty(&mut cx.db, key);
+                cx.out.array(2);
+                cx.out.bulk(key);
+                cx.out.bulk(&value);
+                return Ok(Flow::Continue);
+            }
+        }
+    }
+    Ok(Flow::Block(timeout))
+}
+
+fn blpop(cx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
+    bpop(cx, args, End::Left)
+}
+
+fn brpop(cx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
+    bpop(cx, args, End::Right)
+}
+
+fn bmove(
+    cx: &mut Ctx<'_>,
+    src: &[u8],
+    dst: &[u8],
+    from: End,
+    to: End,
+    timeout: &[u8],
+) -> CmdResult {
+    let timeout = super::parse_timeout(timeout)?;
+    list(&mut cx.db, dst)?;
+    if list(&mut cx.db, src)?.is_some() {
+        return move_element(cx, src, dst, from, to);
+    }
+    Ok(Flow::Block(timeout))
+}
+
+fn blmove(cx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
+    let from = parse_end(&args[3])?;
+    let to = parse_end(&args[4])?;
+    bmove(cx, &args[1], &args[2], from, to, &args[5])
+}
+
+fn brpoplpush(cx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
+    bmove(cx, &args[1], &args[2], End::Right, End::Left, &args[3])
+}
+
+fn blmpop(cx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
+    let timeout = super::parse_timeout(&args[1])?;
+    if mpop_list(cx, &args[1..])? {
+        return Ok(Flow::Continue);
+    }
+    Ok(Flow::Block(timeout))
 }

@@ -155,7 +155,7 @@ pub struct Ctx<'a> {
 }
 
 /// Every command family's table.
-fn families() -> [&'static [Command]; 10] {
+fn families() -> [&'static [Command]; 12] {
     [
         strings::COMMANDS,
         keys::COMMANDS,
@@ -167,6 +167,8 @@ fn families() -> [&'static [Command]; 10] {
         zsets::COMMANDS,
         zsets::ALGEBRA,
         strings::BITS,
+        lists::BLOCKING,
+        zsets::BLOCKING,
     ]
 }
 
@@ -417,4 +419,15 @@ pub fn scan_step(cursor: u64, len: usize, count: usize) -> (std::ops::Range<usiz
     let bottom = top.saturating_sub(count);
     let next = if bottom == 0 { 0 } else { bottom as u64 };
     (bottom..top, next)
+}
+
+/// Parses a blocking command's timeout in seconds (`0` = forever), as Redis words it.
+pub fn parse_timeout(arg: &[u8]) -> Result<Option<std::time::Duration>, CmdError> {
+    let secs = parse_f64(arg)
+        .filter(|s| s.is_finite())
+        .ok_or_else(|| CmdError::err("timeout is not a float or out of range"))?;
+    if secs < 0.0 {
+        return Err(CmdError::err("timeout is negative"));
+    }
+    Ok((secs > 0.0).then(|| std::time::Duration::from_secs_f64(secs)))
 }

@@ -233,9 +233,10 @@ fn info(cx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
             "clients" => {
                 let _ = write!(
                     text,
-                    "# Clients\r\nconnected_clients:{}\r\nmaxclients:{}\r\nblocked_clients:0\r\ntracking_clients:0\r\n",
+                    "# Clients\r\nconnected_clients:{}\r\nmaxclients:{}\r\nblocked_clients:{}\r\ntracking_clients:0\r\n",
                     stats.connected_clients.load(Ordering::Relaxed),
-                    config.maxclients
+                    config.maxclients,
+                    stats.blocked_clients.load(Ordering::Relaxed)
                 );
             }
             "memory" => {

@@ -321,7 +321,8 @@ pub fn parse_numkeys_limit(args: &[Bytes]) -> Result<(&[Bytes], usize), CmdError
     let mut i = 2 + n;
     while i < args.len() {
         if is(&args[i], "limit") && i + 1 < args.len() {
-            let l = parse_int(&args[i + 1])?;
+            let l =
+                parse_int(&args[i + 1]).map_err(|_| CmdError::err("LIMIT can't be negative"))?;
             if l < 0 {
                 return Err(CmdError::err("LIMIT can't be negative"));
             }

@@ -873,6 +873,14 @@ pub fn parse_mpop<'a>(
 }
 
 fn zmpop(cx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
+    if !mpop_zset(cx, args)? {
+        cx.out.null_array();
+    }
+    Ok(Flow::Continue)
+}
+
+/// ZMPOP's work on `args` (`args[1]` is numkeys); `false` when every set is empty.
+fn mpop_zset(cx: &mut Ctx<'_>, args: &[Bytes]) -> Result<bool, CmdError> {
     let (keys, max, count) = parse_mpop(args, ["min", "max"])?;
     for key in keys {
         if let Some(set) = zset(&mut cx.db, key)? {
@@ -886,9 +894,48 @@ fn zmpop(cx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
                 cx.out.bulk(m);
                 cx.out.double(*s);
             }
+            return Ok(true);
+        }
+    }
+    Ok(false)
+}
+
+/// The blocking sorted-set pops.
+pub const BLOCKING: &[super::Command] = &[
+    command!("bzpopmin", -3, WRITE, (1, -2, 1), bzpopmin),
+    command!("bzpopmax", -3, WRITE, (1, -2, 1), bzpopmax),
+    command!("bzmpop", -5, WRITE, (3, -1, 1), bzmpop),
+];
+
+fn bzpop(cx: &mut Ctx<'_>, args: &[Bytes], max: bool) -> CmdResult {
+    let timeout = super::parse_timeout(&args[args.len() - 1])?;
+    for key in &args[1..args.len() - 1] {
+        if let Some(set) = zset(&mut cx.db, key)?
+            && let Some((member, score)) = set.pop(1, max).pop()
+        {
+            drop_if_empty(&mut cx.db, key);
+            cx.out.array(3);
+            cx.out.bulk(key);
+            cx.out.bulk(&member);
+            cx.out.double(score);
             return Ok(Flow::Continue);
         }
     }
-    cx.out.null_array();
-    Ok(Flow::Continue)
+    Ok(Flow::Block(timeout))
+}
+
+fn bzpopmin(cx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
+    bzpop(cx, args, false)
+}
+
+fn bzpopmax(cx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
+    bzpop(cx, args, true)
+}
+
+fn bzmpop(cx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
+    let timeout = super::parse_timeout(&args[1])?;
+    if mpop_zset(cx, &args[1..])? {
+        return Ok(Flow::Continue);
+    }
+    Ok(Flow::Block(timeout))
 }

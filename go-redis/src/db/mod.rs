@@ -43,6 +43,8 @@ pub struct Session {
     pub name: Option<Bytes>,
     /// The peer address, for CLIENT LIST.
     pub addr: String,
+    /// The request this client is blocked on (BLPOP ...), if any.
+    pub blocked: Option<Vec<Bytes>>,
 }
 
 /// Server-wide counters for INFO.
@@ -56,6 +58,8 @@ pub struct Stats {
     pub total_commands: AtomicU64,
     /// Keys removed by expiry.
     pub expired_keys: AtomicU64,
+    /// Clients waiting in a blocking command.
+    pub blocked_clients: AtomicUsize,
     next_client_id: AtomicU64,
 }
 
@@ -73,6 +77,8 @@ pub struct Server {
     pub run_id: String,
     cross_db: Mutex<()>,
     calls: Box<[AtomicU64]>,
+    /// Woken after every write while clients are blocked (BLPOP and friends retry then).
+    wakeups: tokio::sync::Notify,
 }
 
 impl Server {
@@ -90,6 +96,7 @@ impl Server {
             run_id,
             cross_db: Mutex::new(()),
             calls: cmd::all_commands().map(|_| AtomicU64::new(0)).collect(),
+            wakeups: tokio::sync::Notify::new(),
         }
     }
 
@@ -201,6 +208,7 @@ impl Executor for Server {
             db: 0,
             authenticated: self.config.read().requirepass.is_none(),
             name: None,
+            blocked: None,
             addr: stream
                 .peer_addr()
                 .map(|a| a.to_string())
@@ -209,10 +217,53 @@ impl Executor for Server {
     }
 
     fn execute(&self, session: &mut Session, args: Vec<Bytes>, out: &mut BytesMut) -> Flow {
-        self.dispatch(session, &args, out)
+        let flow = self.dispatch(session, &args, out);
+        if let Flow::Block(_) = flow {
+            self.stats.blocked_clients.fetch_add(1, Ordering::Relaxed);
+            session.blocked = Some(args);
+        } else if self.stats.blocked_clients.load(Ordering::Relaxed) > 0 {
+            // Something may have been pushed that a blocked client waits for.
+            self.wakeups.notify_waiters();
+        }
+        flow
     }
 
-    fn close_session(&self, _session: &mut Session) {
+    fn close_session(&self, session: &mut Session) {
         self.stats.connected_clients.fetch_sub(1, Ordering::Relaxed);
+        if session.blocked.take().is_some() {
+            self.stats.blocked_clients.fetch_sub(1, Ordering::Relaxed);
+        }
+    }
+
+    fn wakeups(&self) -> Option<&tokio::sync::Notify> {
+        Some(&self.wakeups)
+    }
+
+    fn retry_blocked(&self, session: &mut Session, out: &mut BytesMut) -> Flow {
+        let Some(args) = session.blocked.take() else {
+            return Flow::Continue;
+        };
+        let flow = self.dispatch(session, &args, out);
+        if let Flow::Block(_) = flow {
+            session.blocked = Some(args);
+        } else {
+            self.stats.blocked_clients.fetch_sub(1, Ordering::Relaxed);
+            // Serving this client changed data too (BLMOVE pushes): let others look.
+            self.wakeups.notify_waiters();
+        }
+        flow
+    }
+
+    fn blocked_timed_out(&self, session: &mut Session, out: &mut BytesMut) {
+        let Some(args) = session.blocked.take() else {
+            return;
+        };
+        self.stats.blocked_clients.fetch_sub(1, Ordering::Relaxed);
+        // BLMOVE and BRPOPLPUSH answer a null bulk; the others a null array.
+        if cmd::is(&args[0], "blmove") || cmd::is(&args[0], "brpoplpush") {
+            out.null();
+        } else {
+            out.null_array();
+        }
     }
 }
