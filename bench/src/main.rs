@@ -5,6 +5,8 @@
 //! peer in the same run and reports a [`Row`]: the two figures and their ratio, printed as a
 //! table. No course has benchmarks yet, so today this only prints the (empty) table frame.
 
+mod go_redis;
+
 use std::process::ExitCode;
 
 /// One line of the results table: a measurement of a course and of its peer, same unit.
@@ -23,7 +25,7 @@ struct Row {
 
 /// The courses that have benchmarks, each a function producing its rows.
 type Suite = (&'static str, fn() -> Vec<Row>);
-const SUITES: &[Suite] = &[];
+const SUITES: &[Suite] = &[("go-redis", go_redis::suite)];
 
 fn main() -> ExitCode {
     let wanted = std::env::args().nth(1);

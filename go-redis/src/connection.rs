@@ -189,6 +189,7 @@ async fn answer_buffered<E: Executor>(
 }
 // ANCHOR_END: answer_buffered
 
+// ANCHOR: wait_while_blocked
 /// Waits until the blocked request can be served or times out, writing its reply into
 /// `output`. Bytes the client sends meanwhile are buffered in `input`. Returns `true` when
 /// the connection must close (client gone).
@@ -236,6 +237,7 @@ async fn wait_while_blocked<E: Executor>(
         }
     }
 }
+// ANCHOR_END: wait_while_blocked
 
 /// Day 2's executor: PING, ECHO and QUIT, enough to talk to with `redis-cli`.
 #[derive(Debug, Default)]
