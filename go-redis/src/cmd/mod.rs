@@ -177,8 +177,10 @@ pub fn all_commands() -> impl Iterator<Item = &'static Command> {
     families().into_iter().flatten()
 }
 
-fn table() -> &'static HashMap<&'static [u8], (usize, &'static Command)> {
-    static TABLE: OnceLock<HashMap<&'static [u8], (usize, &'static Command)>> = OnceLock::new();
+type Table = HashMap<&'static [u8], (usize, &'static Command), foldhash::fast::RandomState>;
+
+fn table() -> &'static Table {
+    static TABLE: OnceLock<Table> = OnceLock::new();
     TABLE.get_or_init(|| {
         all_commands()
             .enumerate()

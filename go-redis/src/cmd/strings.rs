@@ -323,13 +323,27 @@ fn msetnx(cx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
 /// Adds `delta` to the integer stored at `key` (0 if missing), keeping its TTL.
 fn incr_by(cx: &mut Ctx<'_>, key: &[u8], delta: i64) -> CmdResult {
     // ANCHOR: ex_incr_by
-    let current = match get_string(&mut cx.db, key)? {
-        None => 0,
-        Some(text) => parse_int(&text)?,
+    let mut digits = itoa::Buffer::new();
+    let next = match cx.db.get(key) {
+        None => {
+            let next = delta;
+            cx.db.set(
+                key,
+                Value::Str(Bytes::copy_from_slice(digits.format(next).as_bytes())),
+                false,
+            );
+            next
+        }
+        Some(Value::Str(text)) => {
+            let next = parse_int(text)?
+                .checked_add(delta)
+                .ok_or(CmdError::Overflow)?;
+            // Replace the text in place: one lookup, and the key keeps its TTL.
+            *text = Bytes::copy_from_slice(digits.format(next).as_bytes());
+            next
+        }
+        Some(_) => return Err(CmdError::WrongType),
     };
-    let next = current.checked_add(delta).ok_or(CmdError::Overflow)?;
-    let text = itoa::Buffer::new().format(next).as_bytes().to_vec();
-    cx.db.set(key, Value::Str(Bytes::from(text)), true);
     cx.out.int(next);
     Ok(Flow::Continue)
     // ANCHOR_END: ex_incr_by

@@ -147,7 +147,9 @@ fn zadd(cx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
         incr_result = Some(new);
     }
     // ANCHOR_END: ex_zadd
-    drop_if_empty(&mut cx.db, &args[1]);
+    if set.is_empty() {
+        drop_if_empty(&mut cx.db, &args[1]);
+    }
     if incr {
         match incr_result {
             Some(score) => cx.out.double(score),

@@ -94,6 +94,17 @@ impl Shard {
     }
     // ANCHOR_END: lookup
 
+    /// The index of `key`'s live entry (an expired one is deleted first), if any.
+    pub fn live_index(&mut self, key: &[u8], now: u64) -> Option<usize> {
+        let index = self.map.get_index_of(key)?;
+        if self.map[index].expires_at.is_some_and(|at| at <= now) {
+            self.map.swap_remove_index(index);
+            self.expires.swap_remove(key);
+            return None;
+        }
+        Some(index)
+    }
+
     /// Stores `value` under `key`, dropping any TTL unless `keep_ttl`.
     pub fn store(&mut self, key: &[u8], value: Value, keep_ttl: bool) {
         if let Some(entry) = self.map.get_mut(key) {
@@ -335,6 +346,24 @@ impl<'a> Locked<'a> {
     /// The live value of `key`, if any.
     pub fn get(&mut self, key: &[u8]) -> Option<&mut Value> {
         self.entry(key).map(|e| &mut e.value)
+    }
+
+    /// The live value of `key`, inserting `make()` first if the key is missing: one hash
+    /// lookup on the common path (the key exists), unlike `exists` + `set` + `get`.
+    pub fn get_or_insert_with(&mut self, key: &[u8], make: impl FnOnce() -> Value) -> &mut Value {
+        let now = self.now;
+        let shard = self.shard(key);
+        let index = match shard.live_index(key, now) {
+            Some(index) => index,
+            None => {
+                let entry = Entry {
+                    value: make(),
+                    expires_at: None,
+                };
+                shard.map.insert_full(Bytes::copy_from_slice(key), entry).0
+            }
+        };
+        &mut shard.map[index].value
     }
 
     /// Whether `key` exists.

@@ -103,11 +103,12 @@ impl ZSet {
     /// Sets `member`'s score; returns `true` when the member is new.
     pub fn insert(&mut self, member: &[u8], score: f64) -> bool {
         // ANCHOR: ex_zset_insert
-        match self.scores.get_mut(member) {
-            Some(old) => {
+        match self.scores.get_full_mut(member) {
+            Some((_, stored, old)) => {
                 if *old != score {
                     self.list.delete(*old, member);
-                    self.list.insert(score, Bytes::copy_from_slice(member));
+                    // Share the stored member's bytes: no copy on a score update.
+                    self.list.insert(score, stored.clone());
                     *old = score;
                 }
                 false
