@@ -480,7 +480,8 @@ fn bmove(
     timeout: &[u8],
 ) -> CmdResult {
     let timeout = super::parse_timeout(timeout)?;
-    list(&mut cx.db, dst)?;
+    // Like Redis, only the source decides whether to block; the destination's type is
+    // checked when there is something to move.
     if list(&mut cx.db, src)?.is_some() {
         return move_element(cx, src, dst, from, to);
     }
