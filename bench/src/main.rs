@@ -3,9 +3,10 @@
 //! `cargo xtask bench [<crate>]` builds this binary in release mode and runs it with the
 //! course name as its argument. Each course adds a function here that measures itself and its
 //! peer in the same run and reports a [`Row`]: the two figures and their ratio, printed as a
-//! table. No course has benchmarks yet, so today this only prints the (empty) table frame.
+//! table.
 
 mod gee_cache;
+mod go_redis;
 
 use std::process::ExitCode;
 
@@ -25,7 +26,7 @@ struct Row {
 
 /// The courses that have benchmarks, each a function producing its rows.
 type Suite = (&'static str, fn() -> Vec<Row>);
-const SUITES: &[Suite] = &[("gee-cache", gee_cache::suite)];
+const SUITES: &[Suite] = &[("gee-cache", gee_cache::suite), ("go-redis", go_redis::suite)];
 
 fn main() -> ExitCode {
     let wanted = std::env::args().nth(1);

@@ -1,9 +1,62 @@
 //! # go-redis — a Redis-compatible server, in seven days
 //!
-//! Not built yet: every day of this course is `planned` in `course.toml`.
+//! The Rust port of the Go course go-redis (which grows into HDT3213/godis): a server that
+//! real Redis clients (`redis-cli`, `redis-benchmark`, the `redis` crate, the Redis project's
+//! own TCL test suite) cannot tell from Redis. The code is laid out by idea, in four layers,
+//! the way tokio's mini-redis is:
 //!
-//! What it will teach, day by day: a TCP server with graceful shutdown (1), the RESP
-//! protocol with pipelining (2), a concurrent keyspace with strings and keys (3), lists,
-//! hashes, sets, sorted sets and TTL (4), AOF persistence (5), transactions and pub/sub (6),
-//! and a cluster that routes keys by consistent hashing (7). Real clients (`redis-cli`,
-//! `redis-benchmark`, the `redis` crate) are its acceptance tests.
+//! - **network** — [`server`] (accept loop, connection limit, graceful shutdown) and
+//!   [`echo`] (day 1's example handler);
+//! - **protocol** — [`resp`] (frames, a streaming request parser, the reply encoder) and
+//!   [`connection`] (read, parse everything buffered, execute, flush once: day 2);
+//! - **state** — [`db`] (sixteen sharded keyspaces, lazy and active expiry) and [`types`]
+//!   (the skiplist under sorted sets);
+//! - **commands** — [`cmd`] (the command table and one file per command family).
+//!
+//! [`config`] reads a `redis.conf`-style file, and `src/bin/go-redis.rs` is the server binary.
+//! Days 5–7 (AOF, transactions and pub/sub, cluster) are still planned.
+
+pub mod cmd;
+pub mod config;
+pub mod connection;
+pub mod db;
+pub mod echo;
+pub mod error;
+pub mod resp;
+pub mod server;
+pub mod types;
+
+pub use config::Config;
+pub use db::Server;
+pub use error::Error;
+
+use std::future::Future;
+use std::sync::Arc;
+
+/// Runs a full server with `config` until `shutdown` completes: binds `bind:port`, starts
+/// active expiry, serves RESP connections, then shuts down gracefully.
+pub async fn run_server(config: Config, shutdown: impl Future<Output = ()>) -> Result<(), Error> {
+    let addr = format!("{}:{}", config.bind, config.port);
+    let listener = server::bind(&addr).await?;
+    serve_database(listener, config, shutdown).await
+}
+
+/// Serves the database on an already bound listener (tests bind port 0 and pass it in).
+pub async fn serve_database(
+    listener: tokio::net::TcpListener,
+    config: Config,
+    shutdown: impl Future<Output = ()>,
+) -> Result<(), Error> {
+    let options = server::ServerOptions {
+        max_connections: config.maxclients,
+        ..server::ServerOptions::default()
+    };
+    let database = Arc::new(Server::new(config));
+    let stop_expiry = tokio_util::sync::CancellationToken::new();
+    let expiry = db::expire::spawn_active_expiry(database.clone(), stop_expiry.clone());
+    let handler = Arc::new(connection::RespHandler::new(database));
+    let result = server::serve(listener, handler, options, shutdown).await;
+    stop_expiry.cancel();
+    let _ = expiry.await;
+    result
+}

@@ -9,6 +9,7 @@ mod check;
 mod ci;
 mod course;
 mod exercise;
+mod redis_suite;
 mod tour;
 mod util;
 
@@ -80,6 +81,15 @@ enum Command {
         /// Only this course.
         krate: Option<String>,
     },
+    /// Runs the Redis TCL suite (a 7.0.15 test tree at DIR) against go-redis and prints a table.
+    RedisSuite {
+        /// The exported Redis test tree (holds `runtest` and `tests/`).
+        #[arg(long)]
+        tests: PathBuf,
+        /// Only these units (default: the eleven of issue #6).
+        #[arg(long)]
+        unit: Vec<String>,
+    },
     /// Regenerates docs/src/SUMMARY.md and the README course map from course.toml.
     Sync,
 }
@@ -134,6 +144,7 @@ fn real_main() -> Result<bool> {
         Command::Check { krate, day, dir } => exercise::check(&root, &curriculum, &krate, day, dir),
         Command::Docs { open } => book::build(&root, &curriculum, open).map(|()| true),
         Command::Bench { krate } => ci::bench(&root, &curriculum, krate.as_deref()).map(|()| true),
+        Command::RedisSuite { tests, unit } => redis_suite::run(&root, &tests, &unit),
         Command::Sync => book::sync(&root, &curriculum).map(|()| true),
     }
 }

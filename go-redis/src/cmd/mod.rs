@@ -1,0 +1,435 @@
+//! Day 3 — the command table: name, arity, flags, key positions, and the function to run.
+//!
+//! Like Redis's `redisCommandTable` and godis's `cmdTable`, one table describes every
+//! command, and the dispatcher ([`crate::Server::dispatch`]) does the checks common to all
+//! of them *before* a command runs: unknown names, wrong argument counts (the arity:
+//! `3` means exactly three words including the name, `-3` at least three) and which
+//! arguments are keys, so their shards can be locked up front. A command function then
+//! only does its own job, and answers failures with a [`CmdError`] whose text is the
+//! exact Redis error string clients and test suites compare against.
+//!
+//! One file per command family: [`strings`], [`keys`], [`server`] (day 3), and [`lists`],
+//! [`hashes`], [`sets`], [`zsets`] (day 4).
+
+pub mod hashes;
+pub mod keys;
+pub mod lists;
+pub mod server;
+pub mod sets;
+pub mod strings;
+pub mod ttl;
+pub mod zsets;
+
+use std::collections::HashMap;
+use std::sync::OnceLock;
+
+use bytes::{Bytes, BytesMut};
+
+use crate::connection::Flow;
+use crate::db::keyspace::{HashValue, SetValue};
+use crate::db::{Locked, Server, Session, Value};
+use crate::types::ZSet;
+use std::collections::VecDeque;
+
+/// A command failed: the reply is `-<this error's text>`.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum CmdError {
+    /// The key holds another type.
+    #[error("WRONGTYPE Operation against a key holding the wrong kind of value")]
+    WrongType,
+    /// An argument that must be an integer is not (or is out of range).
+    #[error("ERR value is not an integer or out of range")]
+    NotInteger,
+    /// An argument that must be a float is not.
+    #[error("ERR value is not a valid float")]
+    NotFloat,
+    /// Options that do not fit together, or an unknown option.
+    #[error("ERR syntax error")]
+    Syntax,
+    /// The key must exist (RENAME, LSET).
+    #[error("ERR no such key")]
+    NoSuchKey,
+    /// An index outside the value (LSET).
+    #[error("ERR index out of range")]
+    IndexOutOfRange,
+    /// INCR and friends would overflow 64 bits.
+    #[error("ERR increment or decrement would overflow")]
+    Overflow,
+    /// SELECT/MOVE to a database that does not exist.
+    #[error("ERR DB index is out of range")]
+    DbOutOfRange,
+    /// Any other error, already including its code (`ERR ...`).
+    #[error("{0}")]
+    Other(String),
+}
+
+impl CmdError {
+    /// An `ERR <message>` error.
+    pub fn err(message: impl std::fmt::Display) -> Self {
+        CmdError::Other(format!("ERR {message}"))
+    }
+}
+
+/// What a command returns: how the connection goes on, or an error reply.
+pub type CmdResult = Result<Flow, CmdError>;
+
+/// Which arguments are keys.
+#[derive(Debug, Clone, Copy)]
+pub enum Keys {
+    /// No keys (PING, SELECT, INFO) — or keys in another database, locked by the command.
+    None,
+    /// `(first, last, step)`: `last < 0` counts from the end (`-1` = the last argument).
+    Range(i32, i32, usize),
+    /// Every key of the database (KEYS, SCAN, DBSIZE, FLUSHDB).
+    All,
+}
+
+/// The command changes data.
+pub const WRITE: u32 = 1;
+/// The command only reads.
+pub const READONLY: u32 = 1 << 1;
+/// O(1) or O(log n).
+pub const FAST: u32 = 1 << 2;
+/// Allowed before AUTH.
+pub const NO_AUTH: u32 = 1 << 3;
+/// Administrative.
+pub const ADMIN: u32 = 1 << 4;
+
+/// One entry of the command table.
+#[derive(Debug)]
+pub struct Command {
+    /// Lower-case name.
+    pub name: &'static str,
+    /// Exact word count if positive, minimum if negative (the name counts).
+    pub arity: i32,
+    /// [`WRITE`], [`READONLY`], [`FAST`], ... or-ed.
+    pub flags: u32,
+    /// Where the keys are.
+    pub keys: Keys,
+    /// The implementation.
+    pub run: fn(&mut Ctx<'_>, &[Bytes]) -> CmdResult,
+}
+
+/// Builds a [`Command`] entry tersely: `command!("get", 2, READONLY | FAST, (1, 1, 1), get)`.
+#[macro_export]
+macro_rules! command {
+    ($name:literal, $arity:expr, $flags:expr, none, $run:expr) => {
+        $crate::cmd::Command {
+            name: $name,
+            arity: $arity,
+            flags: $flags,
+            keys: $crate::cmd::Keys::None,
+            run: $run,
+        }
+    };
+    ($name:literal, $arity:expr, $flags:expr, all, $run:expr) => {
+        $crate::cmd::Command {
+            name: $name,
+            arity: $arity,
+            flags: $flags,
+            keys: $crate::cmd::Keys::All,
+            run: $run,
+        }
+    };
+    ($name:literal, $arity:expr, $flags:expr, ($f:expr, $l:expr, $s:expr), $run:expr) => {
+        $crate::cmd::Command {
+            name: $name,
+            arity: $arity,
+            flags: $flags,
+            keys: $crate::cmd::Keys::Range($f, $l, $s),
+            run: $run,
+        }
+    };
+}
+
+/// What a command works with.
+pub struct Ctx<'a> {
+    /// The selected database, with the command's keys locked.
+    pub db: Locked<'a>,
+    /// Where the reply goes.
+    pub out: &'a mut BytesMut,
+    /// The client's state.
+    pub session: &'a mut Session,
+    /// The whole server (other databases, config, stats).
+    pub server: &'a Server,
+}
+
+/// Every command family's table.
+fn families() -> [&'static [Command]; 12] {
+    [
+        strings::COMMANDS,
+        keys::COMMANDS,
+        ttl::COMMANDS,
+        server::COMMANDS,
+        lists::COMMANDS,
+        hashes::COMMANDS,
+        sets::COMMANDS,
+        zsets::COMMANDS,
+        zsets::ALGEBRA,
+        strings::BITS,
+        lists::BLOCKING,
+        zsets::BLOCKING,
+    ]
+}
+
+/// Every command, in table order.
+pub fn all_commands() -> impl Iterator<Item = &'static Command> {
+    families().into_iter().flatten()
+}
+
+type Table = HashMap<&'static [u8], (usize, &'static Command), foldhash::fast::RandomState>;
+
+fn table() -> &'static Table {
+    static TABLE: OnceLock<Table> = OnceLock::new();
+    TABLE.get_or_init(|| {
+        all_commands()
+            .enumerate()
+            .map(|(i, c)| (c.name.as_bytes(), (i, c)))
+            .collect()
+    })
+}
+
+// ANCHOR: lookup
+/// Finds a command by name, ignoring ASCII case, without allocating.
+pub fn lookup(name: &[u8]) -> Option<&'static Command> {
+    lookup_indexed(name).map(|(_, c)| c)
+}
+
+/// [`lookup`], also returning the command's position in the table (for call counters).
+pub fn lookup_indexed(name: &[u8]) -> Option<(usize, &'static Command)> {
+    let mut lower = [0u8; 32];
+    let lower = lower.get_mut(..name.len())?;
+    for (l, c) in lower.iter_mut().zip(name) {
+        *l = c.to_ascii_lowercase();
+    }
+    table().get(&*lower).copied()
+}
+// ANCHOR_END: lookup
+
+/// Redis's message for a command it does not know, with the first arguments quoted.
+pub fn unknown_command_message(args: &[Bytes]) -> String {
+    let name = String::from_utf8_lossy(&args[0]);
+    let mut text: String = format!(
+        "ERR unknown command '{}', with args beginning with: ",
+        name.chars().take(128).collect::<String>()
+    );
+    for arg in args.iter().skip(1).take(10) {
+        let arg = String::from_utf8_lossy(arg);
+        text.push_str(&format!("'{}' ", arg.chars().take(128).collect::<String>()));
+    }
+    text
+}
+
+// ---- argument parsing shared by the families ----
+
+/// Parses a 64-bit integer strictly, like Redis's `string2ll`: optional `-`, digits, no
+/// `+`, no spaces, no leading zeros.
+pub fn parse_int(arg: &[u8]) -> Result<i64, CmdError> {
+    parse_i64(arg).ok_or(CmdError::NotInteger)
+}
+
+/// [`parse_int`] returning `None` instead of an error.
+pub fn parse_i64(arg: &[u8]) -> Option<i64> {
+    if arg.is_empty() || arg.len() > 20 {
+        return None;
+    }
+    let digits = arg.strip_prefix(b"-").unwrap_or(arg);
+    if digits.is_empty() || (digits[0] == b'0' && (digits.len() > 1 || arg.len() > 1)) {
+        return None;
+    }
+    if !digits.iter().all(u8::is_ascii_digit) {
+        return None;
+    }
+    std::str::from_utf8(arg).ok()?.parse().ok()
+}
+
+/// Parses a float like Redis's `string2d`: no spaces, no NaN; `inf`, `-inf`, `+inf` allowed.
+pub fn parse_float(arg: &[u8]) -> Result<f64, CmdError> {
+    parse_f64(arg).ok_or(CmdError::NotFloat)
+}
+
+/// [`parse_float`] returning `None` instead of an error.
+pub fn parse_f64(arg: &[u8]) -> Option<f64> {
+    let text = std::str::from_utf8(arg).ok()?;
+    if text.is_empty()
+        || text.starts_with(char::is_whitespace)
+        || text.ends_with(char::is_whitespace)
+    {
+        return None;
+    }
+    let value: f64 = match text.to_ascii_lowercase().as_str() {
+        "inf" | "+inf" | "infinity" | "+infinity" => f64::INFINITY,
+        "-inf" | "-infinity" => f64::NEG_INFINITY,
+        _ => {
+            if text
+                .chars()
+                .any(|c| c.is_ascii_alphabetic() && c != 'e' && c != 'E')
+            {
+                return None;
+            }
+            text.parse().ok()?
+        }
+    };
+    (!value.is_nan()).then_some(value)
+}
+
+/// Whether `arg` equals `word`, ignoring ASCII case (option names).
+pub fn is(arg: &[u8], word: &str) -> bool {
+    arg.eq_ignore_ascii_case(word.as_bytes())
+}
+
+/// Turns Redis-style `start`/`stop` indexes (negative from the end) into a clamped
+/// inclusive range over `len` elements, or `None` when it is empty.
+pub fn clamp_range(start: i64, stop: i64, len: usize) -> Option<(usize, usize)> {
+    let len = len as i64;
+    let start = if start < 0 {
+        (len + start).max(0)
+    } else {
+        start
+    };
+    let stop = if stop < 0 {
+        len + stop
+    } else {
+        stop.min(len - 1)
+    };
+    (start <= stop && start < len && stop >= 0).then_some((start as usize, stop as usize))
+}
+
+// ---- typed access to values, with WRONGTYPE ----
+
+macro_rules! typed_access {
+    ($get:ident, $get_or_create:ident, $variant:ident, $ty:ty, $new:expr) => {
+        /// The value at `key` if it has this type (`None` if missing, WRONGTYPE otherwise).
+        pub fn $get<'a>(
+            db: &'a mut Locked<'_>,
+            key: &[u8],
+        ) -> Result<Option<&'a mut $ty>, CmdError> {
+            match db.get(key) {
+                None => Ok(None),
+                Some(Value::$variant(v)) => Ok(Some(v)),
+                Some(_) => Err(CmdError::WrongType),
+            }
+        }
+
+        /// The value at `key`, created empty if missing (WRONGTYPE if another type).
+        pub fn $get_or_create<'a>(
+            db: &'a mut Locked<'_>,
+            key: &[u8],
+        ) -> Result<&'a mut $ty, CmdError> {
+            if !db.exists(key) {
+                db.set(key, Value::$variant($new), false);
+            }
+            match db.get(key) {
+                Some(Value::$variant(v)) => Ok(v),
+                _ => Err(CmdError::WrongType),
+            }
+        }
+    };
+}
+
+typed_access!(list, list_or_create, List, VecDeque<Bytes>, VecDeque::new());
+typed_access!(hash, hash_or_create, Hash, HashValue, HashValue::default());
+typed_access!(set, set_or_create, Set, SetValue, SetValue::default());
+typed_access!(zset, zset_or_create, ZSet, Box<ZSet>, Box::new(ZSet::new()));
+
+/// Deletes `key` if it holds an empty list, hash, set or sorted set: Redis never keeps
+/// empty aggregates (a key exists iff it has elements).
+pub fn drop_if_empty(db: &mut Locked<'_>, key: &[u8]) {
+    let empty = match db.get(key) {
+        Some(Value::List(v)) => v.is_empty(),
+        Some(Value::Hash(v)) => v.is_empty(),
+        Some(Value::Set(v)) => v.is_empty(),
+        Some(Value::ZSet(v)) => v.is_empty(),
+        _ => false,
+    };
+    if empty {
+        db.remove(key);
+    }
+}
+
+/// Parses a SCAN-family cursor.
+pub fn parse_cursor(arg: &[u8]) -> Result<u64, CmdError> {
+    std::str::from_utf8(arg)
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .ok_or_else(|| CmdError::err("invalid cursor"))
+}
+
+/// The options of SCAN, HSCAN, SSCAN, ZSCAN: `MATCH pattern`, `COUNT n`, (SCAN only) `TYPE t`.
+#[derive(Debug, Default)]
+pub struct ScanOptions {
+    /// Only elements matching this glob.
+    pub pattern: Option<Bytes>,
+    /// Roughly how many elements to visit.
+    pub count: usize,
+    /// Only keys of this type.
+    pub type_name: Option<String>,
+}
+
+/// Parses `[MATCH p] [COUNT n] [TYPE t]` starting at `args[from]`.
+pub fn parse_scan_options(
+    args: &[Bytes],
+    from: usize,
+    allow_type: bool,
+) -> Result<ScanOptions, CmdError> {
+    let mut opts = ScanOptions {
+        count: 10,
+        ..ScanOptions::default()
+    };
+    let mut i = from;
+    while i < args.len() {
+        let value = args.get(i + 1).ok_or(CmdError::Syntax)?;
+        if is(&args[i], "match") {
+            opts.pattern = Some(value.clone());
+        } else if is(&args[i], "count") {
+            let n = parse_int(value)?;
+            if n < 1 {
+                return Err(CmdError::Syntax);
+            }
+            opts.count = n as usize;
+        } else if allow_type && is(&args[i], "type") {
+            opts.type_name = Some(String::from_utf8_lossy(value).to_ascii_lowercase());
+        } else {
+            return Err(CmdError::Syntax);
+        }
+        i += 2;
+    }
+    Ok(opts)
+}
+
+/// Writes a `[cursor, [elements...]]` SCAN reply.
+pub fn write_scan_reply(out: &mut BytesMut, cursor: u64, items: &[Bytes]) {
+    use crate::resp::ReplyWriter;
+    out.array(2);
+    out.bulk(itoa::Buffer::new().format(cursor).as_bytes());
+    out.array(items.len());
+    for item in items {
+        out.bulk(item);
+    }
+}
+
+/// One step of a cursor scan over an indexed collection of `len` elements, visiting from
+/// the top index down so elements swapped into holes by removals are never skipped.
+/// Cursor `0` starts; it encodes `position + 1`. Returns the indexes to visit and the
+/// next cursor (`0` when done).
+pub fn scan_step(cursor: u64, len: usize, count: usize) -> (std::ops::Range<usize>, u64) {
+    let top = if cursor == 0 {
+        len
+    } else {
+        (cursor as usize).min(len)
+    };
+    let bottom = top.saturating_sub(count);
+    let next = if bottom == 0 { 0 } else { bottom as u64 };
+    (bottom..top, next)
+}
+
+/// Parses a blocking command's timeout in seconds (`0` = forever), as Redis words it.
+pub fn parse_timeout(arg: &[u8]) -> Result<Option<std::time::Duration>, CmdError> {
+    let secs = parse_f64(arg)
+        .filter(|s| s.is_finite())
+        .ok_or_else(|| CmdError::err("timeout is not a float or out of range"))?;
+    if secs < 0.0 {
+        return Err(CmdError::err("timeout is negative"));
+    }
+    Ok((secs > 0.0).then(|| std::time::Duration::from_secs_f64(secs)))
+}

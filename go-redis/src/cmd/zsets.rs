@@ -1,0 +1,943 @@
+//! Day 4 — sorted-set commands: ZADD and its flags, scores and ranks, the three kinds of
+//! range (by rank, by score, by lexicographic order), pops and range removals.
+//!
+//! Everything here is a thin layer over [`crate::types::ZSet`]; the work is in parsing
+//! the many options exactly as Redis does: `(1.5` means "greater than 1.5", `-inf`/`+inf`
+//! are open ends, `[a`/`(a`/`-`/`+` are lex bounds, and ZRANGE's REV swaps which argument
+//! is the start.
+
+use bytes::Bytes;
+use rand::Rng;
+
+use super::{
+    CmdError, CmdResult, Ctx, FAST, READONLY, WRITE, clamp_range, drop_if_empty, is, parse_cursor,
+    parse_f64, parse_float, parse_int, parse_scan_options, scan_step, zset, zset_or_create,
+};
+use crate::command;
+use crate::connection::Flow;
+use crate::db::Value;
+use crate::resp::ReplyWriter;
+use crate::resp::reply::format_double;
+use crate::types::ZSet;
+use crate::types::zset::{LexBound, ScoreBound};
+
+/// The sorted-set commands.
+pub const COMMANDS: &[super::Command] = &[
+    command!("zadd", -4, WRITE | FAST, (1, 1, 1), zadd),
+    command!("zincrby", 4, WRITE | FAST, (1, 1, 1), zincrby),
+    command!("zscore", 3, READONLY | FAST, (1, 1, 1), zscore),
+    command!("zmscore", -3, READONLY | FAST, (1, 1, 1), zmscore),
+    command!("zcard", 2, READONLY | FAST, (1, 1, 1), zcard),
+    command!("zcount", 4, READONLY | FAST, (1, 1, 1), zcount),
+    command!("zlexcount", 4, READONLY | FAST, (1, 1, 1), zlexcount),
+    command!("zrank", 3, READONLY | FAST, (1, 1, 1), zrank),
+    command!("zrevrank", 3, READONLY | FAST, (1, 1, 1), zrevrank),
+    command!("zrange", -4, READONLY, (1, 1, 1), zrange),
+    command!("zrangestore", -5, WRITE, (1, 2, 1), zrangestore),
+    command!("zrevrange", -4, READONLY, (1, 1, 1), zrevrange),
+    command!("zrangebyscore", -4, READONLY, (1, 1, 1), zrangebyscore),
+    command!(
+        "zrevrangebyscore",
+        -4,
+        READONLY,
+        (1, 1, 1),
+        zrevrangebyscore
+    ),
+    command!("zrangebylex", -4, READONLY, (1, 1, 1), zrangebylex),
+    command!("zrevrangebylex", -4, READONLY, (1, 1, 1), zrevrangebylex),
+    command!("zpopmin", -2, WRITE | FAST, (1, 1, 1), zpopmin),
+    command!("zpopmax", -2, WRITE | FAST, (1, 1, 1), zpopmax),
+    command!("zrem", -3, WRITE | FAST, (1, 1, 1), zrem),
+    command!("zremrangebyscore", 4, WRITE, (1, 1, 1), zremrangebyscore),
+    command!("zremrangebyrank", 4, WRITE, (1, 1, 1), zremrangebyrank),
+    command!("zremrangebylex", 4, WRITE, (1, 1, 1), zremrangebylex),
+    command!("zrandmember", -2, READONLY, (1, 1, 1), zrandmember),
+    command!("zscan", -3, READONLY, (1, 1, 1), zscan),
+];
+
+// ANCHOR: zadd
+fn zadd(cx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
+    let (mut nx, mut xx, mut gt, mut lt, mut ch, mut incr) =
+        (false, false, false, false, false, false);
+    let mut i = 2;
+    while i < args.len() {
+        let a = &args[i];
+        if is(a, "nx") {
+            nx = true;
+        } else if is(a, "xx") {
+            xx = true;
+        } else if is(a, "gt") {
+            gt = true;
+        } else if is(a, "lt") {
+            lt = true;
+        } else if is(a, "ch") {
+            ch = true;
+        } else if is(a, "incr") {
+            incr = true;
+        } else {
+            break;
+        }
+        i += 1;
+    }
+    let pairs = &args[i..];
+    if pairs.is_empty() || !pairs.len().is_multiple_of(2) {
+        return Err(CmdError::Syntax);
+    }
+    if nx && xx {
+        return Err(CmdError::err(
+            "XX and NX options at the same time are not compatible",
+        ));
+    }
+    if (nx && (gt || lt)) || (gt && lt) {
+        return Err(CmdError::err(
+            "GT, LT, and/or NX options at the same time are not compatible",
+        ));
+    }
+    if incr && pairs.len() > 2 {
+        return Err(CmdError::err(
+            "INCR option supports a single increment-element pair",
+        ));
+    }
+    // Parse every score before changing anything: a bad one must leave the set untouched.
+    let scores = pairs
+        .chunks_exact(2)
+        .map(|p| parse_float(&p[0]))
+        .collect::<Result<Vec<f64>, _>>()?;
+    if xx && zset(&mut cx.db, &args[1])?.is_none() {
+        // Nothing to update: do not create the key.
+        if incr {
+            cx.out.null();
+        } else {
+            cx.out.int(0);
+        }
+        return Ok(Flow::Continue);
+    }
+    let set = zset_or_create(&mut cx.db, &args[1])?;
+    let (mut added, mut changed) = (0, 0);
+    let mut incr_result = None;
+    // ANCHOR: ex_zadd
+    for (pair, &score) in pairs.chunks_exact(2).zip(&scores) {
+        let member = &pair[1];
+        let current = set.score(member);
+        let mut new = score;
+        if incr {
+            new = current.unwrap_or(0.0) + score;
+            if new.is_nan() {
+                drop_if_empty(&mut cx.db, &args[1]);
+                return Err(CmdError::err("resulting score is not a number (NaN)"));
+            }
+        }
+        match current {
+            None if xx => continue,
+            None => {
+                set.insert(member, new);
+                added += 1;
+            }
+            Some(_) if nx => continue,
+            Some(old) => {
+                if (gt && new <= old) || (lt && new >= old) {
+                    continue;
+                }
+                if new != old {
+                    set.insert(member, new);
+                    changed += 1;
+                }
+            }
+        }
+        incr_result = Some(new);
+    }
+    // ANCHOR_END: ex_zadd
+    if set.is_empty() {
+        drop_if_empty(&mut cx.db, &args[1]);
+    }
+    if incr {
+        match incr_result {
+            Some(score) => cx.out.double(score),
+            None => cx.out.null(),
+        }
+    } else {
+        cx.out.int(if ch { added + changed } else { added });
+    }
+    Ok(Flow::Continue)
+}
+// ANCHOR_END: zadd
+
+fn zincrby(cx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
+    let delta = parse_float(&args[2])?;
+    let set = zset_or_create(&mut cx.db, &args[1])?;
+    let new = set.score(&args[3]).unwrap_or(0.0) + delta;
+    if new.is_nan() {
+        drop_if_empty(&mut cx.db, &args[1]);
+        return Err(CmdError::err("resulting score is not a number (NaN)"));
+    }
+    set.insert(&args[3], new);
+    cx.out.double(new);
+    Ok(Flow::Continue)
+}
+
+fn zscore(cx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
+    match zset(&mut cx.db, &args[1])?.and_then(|z| z.score(&args[2])) {
+        Some(s) => cx.out.double(s),
+        None => cx.out.null(),
+    }
+    Ok(Flow::Continue)
+}
+
+fn zmscore(cx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
+    let set = zset(&mut cx.db, &args[1])?;
+    cx.out.array(args.len() - 2);
+    for m in &args[2..] {
+        match set.as_ref().and_then(|z| z.score(m)) {
+            Some(s) => cx.out.double(s),
+            None => cx.out.null(),
+        }
+    }
+    Ok(Flow::Continue)
+}
+
+fn zcard(cx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
+    let len = zset(&mut cx.db, &args[1])?.map_or(0, |z| z.len());
+    cx.out.int(len as i64);
+    Ok(Flow::Continue)
+}
+
+/// Parses a score bound: `1.5`, `(1.5`, `-inf`, `+inf`.
+pub fn parse_score_bound(arg: &[u8]) -> Result<ScoreBound, CmdError> {
+    let bad = || CmdError::err("min or max is not a float");
+    let (exclusive, number) = match arg.strip_prefix(b"(") {
+        Some(rest) => (true, rest),
+        None => (false, arg),
+    };
+    let value = parse_f64(number).ok_or_else(bad)?;
+    Ok(ScoreBound { value, exclusive })
+}
+
+/// Parses a lex bound: `-`, `+`, `[x`, `(x`.
+pub fn parse_lex_bound(arg: &[u8]) -> Result<LexBound, CmdError> {
+    match arg.first() {
+        Some(b'-') if arg.len() == 1 => Ok(LexBound::Min),
+        Some(b'+') if arg.len() == 1 => Ok(LexBound::Max),
+        Some(b'[') => Ok(LexBound::Inclusive(Bytes::copy_from_slice(&arg[1..]))),
+        Some(b'(') => Ok(LexBound::Exclusive(Bytes::copy_from_slice(&arg[1..]))),
+        _ => Err(CmdError::err("min or max not valid string range item")),
+    }
+}
+
+fn zcount(cx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
+    let min = parse_score_bound(&args[2])?;
+    let max = parse_score_bound(&args[3])?;
+    let n = zset(&mut cx.db, &args[1])?.map_or(0, |z| z.count_by_score(min, max));
+    cx.out.int(n as i64);
+    Ok(Flow::Continue)
+}
+
+fn zlexcount(cx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
+    let min = parse_lex_bound(&args[2])?;
+    let max = parse_lex_bound(&args[3])?;
+    let n = zset(&mut cx.db, &args[1])?.map_or(0, |z| z.count_by_lex(&min, &max));
+    cx.out.int(n as i64);
+    Ok(Flow::Continue)
+}
+
+fn rank(cx: &mut Ctx<'_>, args: &[Bytes], rev: bool) -> CmdResult {
+    match zset(&mut cx.db, &args[1])?.and_then(|z| z.rank(&args[2], rev)) {
+        Some(r) => cx.out.int(r as i64),
+        None => cx.out.null(),
+    }
+    Ok(Flow::Continue)
+}
+
+fn zrank(cx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
+    rank(cx, args, false)
+}
+
+fn zrevrank(cx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
+    rank(cx, args, true)
+}
+
+/// How a ZRANGE interprets its start and stop.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum By {
+    Index,
+    Score,
+    Lex,
+}
+
+/// A fully parsed range request.
+struct RangeSpec {
+    by: By,
+    rev: bool,
+    offset: i64,
+    count: i64,
+    limit: bool,
+    withscores: bool,
+}
+
+/// Collects the members the range selects, as `(member, score)` pairs in reply order.
+fn select_range(
+    set: &ZSet,
+    start: &[u8],
+    stop: &[u8],
+    spec: &RangeSpec,
+) -> Result<Vec<(Bytes, f64)>, CmdError> {
+    // With REV, the first argument is the upper end for BYSCORE and BYLEX.
+    let (lo, hi) = if spec.rev && spec.by != By::Index {
+        (stop, start)
+    } else {
+        (start, stop)
+    };
+    if spec.limit && spec.offset < 0 {
+        return Ok(Vec::new());
+    }
+    let offset = spec.offset.max(0) as usize;
+    let limit = (spec.limit && spec.count >= 0).then_some(spec.count as usize);
+    Ok(match spec.by {
+        By::Index => {
+            let a = parse_int(lo)?;
+            let b = parse_int(hi)?;
+            match clamp_range(a, b, set.len()) {
+                Some((from, to)) => set.range_by_index(from, to, spec.rev),
+                None => Vec::new(),
+            }
+        }
+        By::Score => {
+            let min = parse_score_bound(lo)?;
+            let max = parse_score_bound(hi)?;
+            set.range_by_score(min, max, spec.rev, offset, limit)
+        }
+        By::Lex => {
+            let min = parse_lex_bound(lo)?;
+            let max = parse_lex_bound(hi)?;
+            set.range_by_lex(&min, &max, spec.rev, offset, limit)
+        }
+    })
+}
+
+fn write_pairs(out: &mut bytes::BytesMut, items: &[(Bytes, f64)], withscores: bool) {
+    out.array(items.len() * if withscores { 2 } else { 1 });
+    for (m, s) in items {
+        out.bulk(m);
+        if withscores {
+            out.double(*s);
+        }
+    }
+}
+
+/// Parses the options after `key start stop`, for ZRANGE (`generic`) or one of the
+/// older commands that fix `by` and `rev`.
+fn parse_range_options(
+    args: &[Bytes],
+    mut spec: RangeSpec,
+    generic: bool,
+) -> Result<RangeSpec, CmdError> {
+    let mut i = 0;
+    while i < args.len() {
+        let a = &args[i];
+        if is(a, "withscores") && (generic || spec.by != By::Lex) {
+            spec.withscores = true;
+        } else if is(a, "limit") && (generic || spec.by != By::Index) && i + 2 < args.len() {
+            spec.offset = parse_int(&args[i + 1])?;
+            spec.count = parse_int(&args[i + 2])?;
+            spec.limit = true;
+            i += 2;
+        } else if generic && is(a, "byscore") {
+            spec.by = By::Score;
+        } else if generic && is(a, "bylex") {
+            spec.by = By::Lex;
+        } else if generic && is(a, "rev") {
+            spec.rev = true;
+        } else {
+            return Err(CmdError::Syntax);
+        }
+        i += 1;
+    }
+    if spec.limit && spec.by == By::Index {
+        return Err(CmdError::err(
+            "syntax error, LIMIT is only supported in combination with either BYSCORE or BYLEX",
+        ));
+    }
+    if spec.withscores && spec.by == By::Lex {
+        return Err(CmdError::err(
+            "syntax error, WITHSCORES not supported in combination with BYLEX",
+        ));
+    }
+    Ok(spec)
+}
+
+fn range_command(cx: &mut Ctx<'_>, args: &[Bytes], by: By, rev: bool, generic: bool) -> CmdResult {
+    let spec = RangeSpec {
+        by,
+        rev,
+        offset: 0,
+        count: -1,
+        limit: false,
+        withscores: false,
+    };
+    let spec = parse_range_options(&args[4..], spec, generic)?;
+    let items = match zset(&mut cx.db, &args[1])? {
+        Some(set) => select_range(set, &args[2], &args[3], &spec)?,
+        None => {
+            // Still validate the bounds, as Redis does for a missing key.
+            select_range(&ZSet::new(), &args[2], &args[3], &spec)?
+        }
+    };
+    write_pairs(cx.out, &items, spec.withscores);
+    Ok(Flow::Continue)
+}
+
+fn zrange(cx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
+    range_command(cx, args, By::Index, false, true)
+}
+
+fn zrevrange(cx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
+    range_command(cx, args, By::Index, true, false)
+}
+
+fn zrangebyscore(cx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
+    range_command(cx, args, By::Score, false, false)
+}
+
+fn zrevrangebyscore(cx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
+    range_command(cx, args, By::Score, true, false)
+}
+
+fn zrangebylex(cx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
+    range_command(cx, args, By::Lex, false, false)
+}
+
+fn zrevrangebylex(cx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
+    range_command(cx, args, By::Lex, true, false)
+}
+
+fn zrangestore(cx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
+    let spec = RangeSpec {
+        by: By::Index,
+        rev: false,
+        offset: 0,
+        count: -1,
+        limit: false,
+        withscores: false,
+    };
+    let spec = parse_range_options(&args[5..], spec, true)?;
+    if spec.withscores {
+        return Err(CmdError::Syntax);
+    }
+    let items = match zset(&mut cx.db, &args[2])? {
+        Some(set) => select_range(set, &args[3], &args[4], &spec)?,
+        None => select_range(&ZSet::new(), &args[3], &args[4], &spec)?,
+    };
+    let len = items.len();
+    if len == 0 {
+        cx.db.remove(&args[1]);
+    } else {
+        let mut set = ZSet::new();
+        for (m, s) in &items {
+            set.insert(m, *s);
+        }
+        cx.db.set(&args[1], Value::ZSet(Box::new(set)), false);
+    }
+    cx.out.int(len as i64);
+    Ok(Flow::Continue)
+}
+
+fn pop(cx: &mut Ctx<'_>, args: &[Bytes], max: bool) -> CmdResult {
+    let count = match args.len() {
+        2 => 1,
+        3 => {
+            let n = parse_int(&args[2])?;
+            if n < 0 {
+                return Err(CmdError::err("value is out of range, must be positive"));
+            }
+            n as usize
+        }
+        _ => {
+            let name = if max { "zpopmax" } else { "zpopmin" };
+            return Err(CmdError::err(format!(
+                "wrong number of arguments for '{name}' command"
+            )));
+        }
+    };
+    let items = match zset(&mut cx.db, &args[1])? {
+        Some(set) => set.pop(count, max),
+        None => Vec::new(),
+    };
+    drop_if_empty(&mut cx.db, &args[1]);
+    write_pairs(cx.out, &items, true);
+    Ok(Flow::Continue)
+}
+
+fn zpopmin(cx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
+    pop(cx, args, false)
+}
+
+fn zpopmax(cx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
+    pop(cx, args, true)
+}
+
+fn zrem(cx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
+    let removed = match zset(&mut cx.db, &args[1])? {
+        Some(set) => args[2..].iter().filter(|m| set.remove(m)).count(),
+        None => 0,
+    };
+    drop_if_empty(&mut cx.db, &args[1]);
+    cx.out.int(removed as i64);
+    Ok(Flow::Continue)
+}
+
+fn remove_range(cx: &mut Ctx<'_>, args: &[Bytes], by: By) -> CmdResult {
+    // Validate the bounds even when the key is missing.
+    match by {
+        By::Index => {
+            parse_int(&args[2])?;
+            parse_int(&args[3])?;
+        }
+        By::Score => {
+            parse_score_bound(&args[2])?;
+            parse_score_bound(&args[3])?;
+        }
+        By::Lex => {
+            parse_lex_bound(&args[2])?;
+            parse_lex_bound(&args[3])?;
+        }
+    }
+    let spec = RangeSpec {
+        by,
+        rev: false,
+        offset: 0,
+        count: -1,
+        limit: false,
+        withscores: false,
+    };
+    let removed = match zset(&mut cx.db, &args[1])? {
+        Some(set) => {
+            let items = select_range(set, &args[2], &args[3], &spec)?;
+            for (m, _) in &items {
+                set.remove(m);
+            }
+            items.len()
+        }
+        None => 0,
+    };
+    drop_if_empty(&mut cx.db, &args[1]);
+    cx.out.int(removed as i64);
+    Ok(Flow::Continue)
+}
+
+fn zremrangebyscore(cx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
+    remove_range(cx, args, By::Score)
+}
+
+fn zremrangebyrank(cx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
+    remove_range(cx, args, By::Index)
+}
+
+fn zremrangebylex(cx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
+    remove_range(cx, args, By::Lex)
+}
+
+fn zrandmember(cx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
+    let with_scores = match args.len() {
+        2 | 3 => false,
+        4 if is(&args[3], "withscores") => true,
+        _ => return Err(CmdError::Syntax),
+    };
+    let count = args.get(2).map(|c| parse_int(c)).transpose()?;
+    if count.is_some_and(|c| c.unsigned_abs() > (i64::MAX as u64) / 2) {
+        return Err(CmdError::err("value is out of range"));
+    }
+    let mut rng = rand::rng();
+    let Some(set) = zset(&mut cx.db, &args[1])? else {
+        match count {
+            None => cx.out.null(),
+            Some(_) => cx.out.array(0),
+        }
+        return Ok(Flow::Continue);
+    };
+    let scores = set.scores();
+    match count {
+        None => {
+            let i = rng.random_range(0..scores.len());
+            match scores.get_index(i) {
+                Some((m, _)) => cx.out.bulk(m),
+                None => cx.out.null(),
+            }
+        }
+        Some(c) => {
+            let picks = super::sets::random_indexes(scores.len(), c, &mut rng);
+            cx.out.array(picks.len() * if with_scores { 2 } else { 1 });
+            for i in picks {
+                if let Some((m, s)) = scores.get_index(i) {
+                    cx.out.bulk(m);
+                    if with_scores {
+                        cx.out.double(*s);
+                    }
+                }
+            }
+        }
+    }
+    Ok(Flow::Continue)
+}
+
+fn zscan(cx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
+    let cursor = parse_cursor(&args[2])?;
+    let opts = parse_scan_options(args, 3, false)?;
+    let mut items = Vec::new();
+    let mut next = 0;
+    if let Some(set) = zset(&mut cx.db, &args[1])? {
+        let scores = set.scores();
+        let (range, n) = scan_step(cursor, scores.len(), opts.count);
+        next = n;
+        for i in range.rev() {
+            if let Some((m, s)) = scores.get_index(i)
+                && opts
+                    .pattern
+                    .as_ref()
+                    .is_none_or(|p| super::keys::glob_match(p, m))
+            {
+                items.push(m.clone());
+                items.push(Bytes::from(format_double(*s)));
+            }
+        }
+    }
+    super::write_scan_reply(cx.out, next, &items);
+    Ok(Flow::Continue)
+}
+
+// ---- ZUNION / ZINTER / ZDIFF and their STORE forms, ZINTERCARD, ZMPOP ----
+
+/// The algebra commands over sorted sets (plain sets count as score 1).
+pub const ALGEBRA: &[super::Command] = &[
+    command!("zunion", -3, READONLY, (1, -1, 1), zunion),
+    command!("zinter", -3, READONLY, (1, -1, 1), zinter),
+    command!("zdiff", -3, READONLY, (1, -1, 1), zdiff),
+    command!("zunionstore", -4, WRITE, (1, -1, 1), zunionstore),
+    command!("zinterstore", -4, WRITE, (1, -1, 1), zinterstore),
+    command!("zdiffstore", -4, WRITE, (1, -1, 1), zdiffstore),
+    command!("zintercard", -3, READONLY, (2, -1, 1), zintercard),
+    command!("zmpop", -4, WRITE, (2, -1, 1), zmpop),
+];
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum SetOp {
+    Union,
+    Inter,
+    Diff,
+}
+
+#[derive(Debug, Clone, Copy)]
+enum Aggregate {
+    Sum,
+    Min,
+    Max,
+}
+
+fn aggregate(how: Aggregate, a: f64, b: f64) -> f64 {
+    match how {
+        Aggregate::Sum => {
+            let s = a + b;
+            if s.is_nan() { 0.0 } else { s }
+        }
+        Aggregate::Min => a.min(b),
+        Aggregate::Max => a.max(b),
+    }
+}
+
+/// Reads `key` as a list of (member, score): a sorted set, or a set with scores of 1.
+fn read_scored(cx: &mut Ctx<'_>, key: &[u8]) -> Result<Option<Vec<(Bytes, f64)>>, CmdError> {
+    match cx.db.get(key) {
+        None => Ok(None),
+        Some(Value::ZSet(z)) => Ok(Some(z.iter().map(|(m, s)| (m.clone(), s)).collect())),
+        Some(Value::Set(s)) => Ok(Some(s.iter().map(|m| (m.clone(), 1.0)).collect())),
+        Some(_) => Err(CmdError::WrongType),
+    }
+}
+
+/// Parses `numkeys key... [WEIGHTS w...] [AGGREGATE SUM|MIN|MAX] [WITHSCORES]` starting
+/// at `args[at]` and computes the result as a sorted set.
+fn zset_op(
+    cx: &mut Ctx<'_>,
+    args: &[Bytes],
+    at: usize,
+    op: SetOp,
+    name: &str,
+    allow_withscores: bool,
+) -> Result<(ZSet, bool), CmdError> {
+    let numkeys = parse_int(&args[at])?;
+    if numkeys < 1 {
+        return Err(CmdError::err(format!(
+            "at least 1 input key is needed for '{name}' command"
+        )));
+    }
+    let numkeys = numkeys as usize;
+    if numkeys > args.len() - at - 1 {
+        return Err(CmdError::Syntax);
+    }
+    let keys = &args[at + 1..at + 1 + numkeys];
+    let mut weights = vec![1.0; numkeys];
+    let mut how = Aggregate::Sum;
+    let mut withscores = false;
+    let mut i = at + 1 + numkeys;
+    while i < args.len() {
+        if op != SetOp::Diff && is(&args[i], "weights") && i + numkeys < args.len() {
+            for (j, w) in weights.iter_mut().enumerate() {
+                *w = parse_f64(&args[i + 1 + j])
+                    .ok_or_else(|| CmdError::err("weight value is not a float"))?;
+            }
+            i += numkeys + 1;
+        } else if op != SetOp::Diff && is(&args[i], "aggregate") && i + 1 < args.len() {
+            how = if is(&args[i + 1], "sum") {
+                Aggregate::Sum
+            } else if is(&args[i + 1], "min") {
+                Aggregate::Min
+            } else if is(&args[i + 1], "max") {
+                Aggregate::Max
+            } else {
+                return Err(CmdError::Syntax);
+            };
+            i += 2;
+        } else if allow_withscores && is(&args[i], "withscores") {
+            withscores = true;
+            i += 1;
+        } else {
+            return Err(CmdError::Syntax);
+        }
+    }
+    let mut inputs = Vec::with_capacity(numkeys);
+    for key in keys {
+        inputs.push(read_scored(cx, key)?);
+    }
+    let weighted = |s: f64, w: f64| {
+        let v = s * w;
+        if v.is_nan() { 0.0 } else { v }
+    };
+    let mut result = ZSet::new();
+    match op {
+        SetOp::Union => {
+            for (input, &w) in inputs.iter().zip(&weights) {
+                for (m, s) in input.iter().flatten() {
+                    let v = weighted(*s, w);
+                    let next = match result.score(m) {
+                        Some(old) => aggregate(how, old, v),
+                        None => v,
+                    };
+                    result.insert(m, next);
+                }
+            }
+        }
+        SetOp::Inter => {
+            if inputs.iter().all(Option::is_some) {
+                let maps: Vec<std::collections::HashMap<&Bytes, f64>> = inputs
+                    .iter()
+                    .flatten()
+                    .map(|v| v.iter().map(|(m, s)| (m, *s)).collect())
+                    .collect();
+                if let Some(first) = inputs[0].as_ref() {
+                    'members: for (m, s) in first {
+                        let mut acc = weighted(*s, weights[0]);
+                        for (j, map) in maps.iter().enumerate().skip(1) {
+                            match map.get(m) {
+                                Some(&other) => {
+                                    acc = aggregate(how, acc, weighted(other, weights[j]))
+                                }
+                                None => continue 'members,
+                            }
+                        }
+                        result.insert(m, acc);
+                    }
+                }
+            }
+        }
+        SetOp::Diff => {
+            if let Some(first) = inputs[0].as_ref() {
+                let others: Vec<std::collections::HashSet<&Bytes>> = inputs[1..]
+                    .iter()
+                    .flatten()
+                    .map(|v| v.iter().map(|(m, _)| m).collect())
+                    .collect();
+                for (m, s) in first {
+                    if !others.iter().any(|o| o.contains(m)) {
+                        result.insert(m, *s);
+                    }
+                }
+            }
+        }
+    }
+    Ok((result, withscores))
+}
+
+fn write_zset(out: &mut bytes::BytesMut, set: &ZSet, withscores: bool) {
+    out.array(set.len() * if withscores { 2 } else { 1 });
+    for (m, s) in set.iter() {
+        out.bulk(m);
+        if withscores {
+            out.double(s);
+        }
+    }
+}
+
+fn zop(cx: &mut Ctx<'_>, args: &[Bytes], op: SetOp, name: &str) -> CmdResult {
+    let (set, withscores) = zset_op(cx, args, 1, op, name, true)?;
+    write_zset(cx.out, &set, withscores);
+    Ok(Flow::Continue)
+}
+
+fn zop_store(cx: &mut Ctx<'_>, args: &[Bytes], op: SetOp, name: &str) -> CmdResult {
+    let (set, _) = zset_op(cx, args, 2, op, name, false)?;
+    let len = set.len();
+    if len == 0 {
+        cx.db.remove(&args[1]);
+    } else {
+        cx.db.set(&args[1], Value::ZSet(Box::new(set)), false);
+    }
+    cx.out.int(len as i64);
+    Ok(Flow::Continue)
+}
+
+fn zunion(cx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
+    zop(cx, args, SetOp::Union, "zunion")
+}
+
+fn zinter(cx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
+    zop(cx, args, SetOp::Inter, "zinter")
+}
+
+fn zdiff(cx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
+    zop(cx, args, SetOp::Diff, "zdiff")
+}
+
+fn zunionstore(cx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
+    zop_store(cx, args, SetOp::Union, "zunionstore")
+}
+
+fn zinterstore(cx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
+    zop_store(cx, args, SetOp::Inter, "zinterstore")
+}
+
+fn zdiffstore(cx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
+    zop_store(cx, args, SetOp::Diff, "zdiffstore")
+}
+
+fn zintercard(cx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
+    let n = parse_int(&args[1]).map_err(|_| CmdError::err("numkeys should be greater than 0"))?;
+    if n < 1 {
+        return Err(CmdError::err(
+            "at least 1 input key is needed for 'zintercard' command",
+        ));
+    }
+    let (keys, limit) = super::sets::parse_numkeys_limit(args)?;
+    let mut rebuilt: Vec<Bytes> = vec![Bytes::from_static(b"zinter"), args[1].clone()];
+    rebuilt.extend(keys.iter().cloned());
+    let (set, _) = zset_op(cx, &rebuilt, 1, SetOp::Inter, "zintercard", false)?;
+    let len = if limit == 0 {
+        set.len()
+    } else {
+        set.len().min(limit)
+    };
+    cx.out.int(len as i64);
+    Ok(Flow::Continue)
+}
+
+/// Parses `numkeys key... <where> [COUNT n]` (ZMPOP, LMPOP): keys, the word, the count.
+pub fn parse_mpop<'a>(
+    args: &'a [Bytes],
+    words: [&str; 2],
+) -> Result<(&'a [Bytes], bool, usize), CmdError> {
+    let n = parse_int(&args[1])
+        .ok()
+        .filter(|&n| n > 0)
+        .ok_or_else(|| CmdError::err("numkeys should be greater than 0"))? as usize;
+    if n + 2 >= args.len() {
+        return Err(CmdError::Syntax);
+    }
+    let keys = &args[2..2 + n];
+    let which = &args[2 + n];
+    let second = if is(which, words[0]) {
+        false
+    } else if is(which, words[1]) {
+        true
+    } else {
+        return Err(CmdError::Syntax);
+    };
+    let mut count = 1usize;
+    let rest = &args[3 + n..];
+    match rest {
+        [] => {}
+        [word, value] if is(word, "count") => {
+            let c = parse_int(value)
+                .ok()
+                .filter(|&c| c > 0)
+                .ok_or_else(|| CmdError::err("count should be greater than 0"))?;
+            count = c as usize;
+        }
+        _ => return Err(CmdError::Syntax),
+    }
+    Ok((keys, second, count))
+}
+
+fn zmpop(cx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
+    if !mpop_zset(cx, args)? {
+        cx.out.null_array();
+    }
+    Ok(Flow::Continue)
+}
+
+/// ZMPOP's work on `args` (`args[1]` is numkeys); `false` when every set is empty.
+fn mpop_zset(cx: &mut Ctx<'_>, args: &[Bytes]) -> Result<bool, CmdError> {
+    let (keys, max, count) = parse_mpop(args, ["min", "max"])?;
+    for key in keys {
+        if let Some(set) = zset(&mut cx.db, key)? {
+            let items = set.pop(count, max);
+            drop_if_empty(&mut cx.db, key);
+            cx.out.array(2);
+            cx.out.bulk(key);
+            cx.out.array(items.len());
+            for (m, s) in &items {
+                cx.out.array(2);
+                cx.out.bulk(m);
+                cx.out.double(*s);
+            }
+            return Ok(true);
+        }
+    }
+    Ok(false)
+}
+
+/// The blocking sorted-set pops.
+pub const BLOCKING: &[super::Command] = &[
+    command!("bzpopmin", -3, WRITE, (1, -2, 1), bzpopmin),
+    command!("bzpopmax", -3, WRITE, (1, -2, 1), bzpopmax),
+    command!("bzmpop", -5, WRITE, (3, -1, 1), bzmpop),
+];
+
+fn bzpop(cx: &mut Ctx<'_>, args: &[Bytes], max: bool) -> CmdResult {
+    let timeout = super::parse_timeout(&args[args.len() - 1])?;
+    for key in &args[1..args.len() - 1] {
+        if let Some(set) = zset(&mut cx.db, key)?
+            && let Some((member, score)) = set.pop(1, max).pop()
+        {
+            drop_if_empty(&mut cx.db, key);
+            cx.out.array(3);
+            cx.out.bulk(key);
+            cx.out.bulk(&member);
+            cx.out.double(score);
+            return Ok(Flow::Continue);
+        }
+    }
+    Ok(Flow::Block(timeout))
+}
+
+fn bzpopmin(cx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
+    bzpop(cx, args, false)
+}
+
+fn bzpopmax(cx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
+    bzpop(cx, args, true)
+}
+
+fn bzmpop(cx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
+    let timeout = super::parse_timeout(&args[1])?;
+    if mpop_zset(cx, &args[1..])? {
+        return Ok(Flow::Continue);
+    }
+    Ok(Flow::Block(timeout))
+}

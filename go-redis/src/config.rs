@@ -1,0 +1,217 @@
+//! The server's configuration: `redis.conf` syntax, command-line overrides, CONFIG GET/SET.
+//!
+//! Redis reads `directive arg...` lines (quotes allowed, `#` comments) and the same
+//! directives as `--name value` flags. The few we act on are typed fields; every other
+//! directive is kept as text so CONFIG GET returns what CONFIG SET stored, because test
+//! suites and tools set tuning knobs (`list-max-listpack-size`, `save`, ...) that mean
+//! nothing to this server but must not fail.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use bytes::Bytes;
+
+use crate::Error;
+use crate::resp::parser::split_args;
+
+/// The configuration the server runs with.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// TCP port (`port`, default 6399 for this course; Redis uses 6379).
+    pub port: u16,
+    /// Address to bind (`bind`, default 127.0.0.1).
+    pub bind: String,
+    /// Number of databases (`databases`, default 16).
+    pub databases: usize,
+    /// The password AUTH must give (`requirepass`), if any.
+    pub requirepass: Option<Bytes>,
+    /// `appendonly yes|no` (AOF arrives on day 5; stored until then).
+    pub appendonly: bool,
+    /// The most clients served at once (`maxclients`).
+    pub maxclients: usize,
+    /// Every other directive, as text.
+    pub other: BTreeMap<String, String>,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        let mut other = BTreeMap::new();
+        for (k, v) in [
+            ("save", ""),
+            ("appendfsync", "everysec"),
+            ("maxmemory", "0"),
+            ("maxmemory-policy", "noeviction"),
+            ("timeout", "0"),
+            ("proto-max-bulk-len", "536870912"),
+            ("hz", "10"),
+            ("dir", "."),
+            ("dbfilename", "dump.rdb"),
+            ("appendfilename", "appendonly.aof"),
+            ("io-threads", "1"),
+            ("list-max-listpack-size", "-2"),
+            ("hash-max-listpack-entries", "128"),
+            ("set-max-intset-entries", "512"),
+            ("zset-max-listpack-entries", "128"),
+        ] {
+            other.insert(k.to_owned(), v.to_owned());
+        }
+        Self {
+            port: 6399,
+            bind: "127.0.0.1".into(),
+            databases: 16,
+            requirepass: None,
+            appendonly: false,
+            maxclients: 10_000,
+            other,
+        }
+    }
+}
+
+impl Config {
+    /// Reads a `redis.conf`-style file on top of the defaults.
+    pub fn from_file(path: &Path) -> Result<Self, Error> {
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| Error::Config(format!("cannot read {}: {e}", path.display())))?;
+        let mut config = Self::default();
+        config.apply_text(&text)?;
+        Ok(config)
+    }
+
+    /// Applies `directive value...` lines.
+    pub fn apply_text(&mut self, text: &str) -> Result<(), Error> {
+        for (n, line) in text.lines().enumerate() {
+            let line = line.trim();
+            if line.is_empty() || line.starts_with('#') {
+                continue;
+            }
+            let args = split_args(line.as_bytes())
+                .map_err(|e| Error::Config(format!("line {}: {e}", n + 1)))?;
+            let Some((name, values)) = args.split_first() else {
+                continue;
+            };
+            let name = String::from_utf8_lossy(name).to_ascii_lowercase();
+            let value = values
+                .iter()
+                .map(|v| String::from_utf8_lossy(v).into_owned())
+                .collect::<Vec<_>>()
+                .join(" ");
+            self.set(&name, &value)
+                .map_err(|e| Error::Config(format!("line {}: {e}", n + 1)))?;
+        }
+        Ok(())
+    }
+
+    /// Sets one directive (CONFIG SET, the config file, `--name value` flags).
+    pub fn set(&mut self, name: &str, value: &str) -> Result<(), String> {
+        let bad = || format!("invalid value '{value}' for '{name}'");
+        match name {
+            "port" => self.port = value.parse().map_err(|_| bad())?,
+            "bind" => {
+                self.bind = value
+                    .split_whitespace()
+                    .next()
+                    .unwrap_or("127.0.0.1")
+                    .to_owned()
+            }
+            "databases" => {
+                self.databases = value
+                    .parse()
+                    .ok()
+                    .filter(|&n: &usize| (1..=1024).contains(&n))
+                    .ok_or_else(bad)?
+            }
+            "requirepass" => {
+                self.requirepass =
+                    (!value.is_empty()).then(|| Bytes::copy_from_slice(value.as_bytes()))
+            }
+            "appendonly" => {
+                self.appendonly = match value.to_ascii_lowercase().as_str() {
+                    "yes" => true,
+                    "no" => false,
+                    _ => return Err(bad()),
+                }
+            }
+            "maxclients" => self.maxclients = value.parse().map_err(|_| bad())?,
+            _ => {
+                self.other.insert(name.to_owned(), value.to_owned());
+            }
+        }
+        Ok(())
+    }
+
+    /// Every directive and its value as text, for CONFIG GET.
+    pub fn all(&self) -> Vec<(String, String)> {
+        let mut all: Vec<(String, String)> = vec![
+            ("port".into(), self.port.to_string()),
+            ("bind".into(), self.bind.clone()),
+            ("databases".into(), self.databases.to_string()),
+            (
+                "requirepass".into(),
+                self.requirepass
+                    .as_ref()
+                    .map(|p| String::from_utf8_lossy(p).into_owned())
+                    .unwrap_or_default(),
+            ),
+            (
+                "appendonly".into(),
+                if self.appendonly { "yes" } else { "no" }.into(),
+            ),
+            ("maxclients".into(), self.maxclients.to_string()),
+        ];
+        all.extend(self.other.iter().map(|(k, v)| (k.clone(), v.clone())));
+        all
+    }
+
+    /// Parses command-line flags: `--port N`, `--config FILE` (or a bare file name first,
+    /// like `redis-server redis.conf`), and `--<directive> <value>` for any directive.
+    pub fn from_args(args: impl IntoIterator<Item = String>) -> Result<Self, Error> {
+        let args: Vec<String> = args.into_iter().collect();
+        let mut config = Self::default();
+        let mut i = 0;
+        if let Some(first) = args.first()
+            && !first.starts_with("--")
+        {
+            config = Self::from_file(Path::new(first))?;
+            i = 1;
+        }
+        while i < args.len() {
+            let Some(name) = args[i].strip_prefix("--") else {
+                return Err(Error::Config(format!("unexpected argument `{}`", args[i])));
+            };
+            let value = args.get(i + 1).cloned().unwrap_or_default();
+            if name == "config" {
+                let overrides = std::mem::take(&mut config);
+                config = Self::from_file(Path::new(&value))?;
+                // Flags given before --config still win over the file for port/bind.
+                if overrides.port != Self::default().port {
+                    config.port = overrides.port;
+                }
+            } else {
+                config
+                    .set(&name.to_ascii_lowercase(), &value)
+                    .map_err(Error::Config)?;
+            }
+            i += 2;
+        }
+        Ok(config)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_redis_conf_syntax() {
+        let mut config = Config::default();
+        config
+            .apply_text("# comment\nport 7000\nbind 0.0.0.0 ::1\nrequirepass \"s3 cret\"\nappendonly yes\nsave 900 1\n")
+            .unwrap();
+        assert_eq!(config.port, 7000);
+        assert_eq!(config.bind, "0.0.0.0");
+        assert_eq!(config.requirepass.as_deref(), Some(&b"s3 cret"[..]));
+        assert!(config.appendonly);
+        assert_eq!(config.other["save"], "900 1");
+        assert!(config.apply_text("databases nope\n").is_err());
+    }
+}

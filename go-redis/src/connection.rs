@@ -1,0 +1,272 @@
+//! Day 2 — one client connection: read, parse everything buffered, execute, flush once.
+//!
+//! This is where pipelining is won or lost. `redis-benchmark -P 16` sends sixteen commands
+//! in one packet; a server that answers each with its own `write` makes sixteen system
+//! calls where one would do. So the loop is:
+//!
+//! 1. read whatever the socket has into the read buffer (one `read`);
+//! 2. take *every* complete request out of it ([`RequestParser::next_request`]) and run
+//!    each, appending its reply to the output buffer;
+//! 3. write the output buffer once, and go back to 1.
+//!
+//! A protocol error is answered (`-ERR Protocol error: ...`) after the replies to the
+//! requests before it, and the connection is closed: after garbage, nobody knows where the
+//! next request starts. Other clients never notice: each connection has its own buffers
+//! and its own task.
+//!
+//! What a request *means* is not this module's business: an [`Executor`] runs it. Day 2's
+//! example plugs in [`PingExecutor`]; from day 3 on it is the database ([`crate::Server`]).
+
+use std::future::Future;
+use std::sync::Arc;
+
+use bytes::{Bytes, BytesMut};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+use tokio_util::sync::CancellationToken;
+use tracing::debug;
+
+use crate::resp::{ReplyWriter, RequestParser};
+use crate::server::Handler;
+
+/// Flush the output early once a batch of replies grows past this (bounds memory when a
+/// client pipelines many large replies).
+pub const OUTPUT_FLUSH_AT: usize = 64 * 1024;
+/// How much room the read buffer makes before each read.
+pub const READ_CHUNK: usize = 16 * 1024;
+
+/// What the connection does after a command.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Flow {
+    /// Keep reading requests.
+    Continue,
+    /// Flush the replies so far and close (QUIT).
+    Close,
+    /// Nothing to serve yet (BLPOP on empty lists): wait until the data changes or the
+    /// timeout (`None` = forever) passes, then ask the executor again.
+    Block(Option<std::time::Duration>),
+}
+
+/// Runs requests: the protocol layer's view of the database.
+pub trait Executor: Send + Sync + 'static {
+    /// Per-connection state (selected DB, authenticated, ...).
+    type Session: Send;
+    /// A new client connected.
+    fn open_session(&self, stream: &TcpStream) -> Self::Session;
+    /// Runs one request (`args[0]` is the command name) and appends its reply to `out`.
+    fn execute(&self, session: &mut Self::Session, args: Vec<Bytes>, out: &mut BytesMut) -> Flow;
+    /// The client left (its session is dropped after this).
+    fn close_session(&self, _session: &mut Self::Session) {}
+    /// Signalled whenever data changed that a blocked request may be waiting for.
+    fn wakeups(&self) -> Option<&tokio::sync::Notify> {
+        None
+    }
+    /// Runs the blocked request again: [`Flow::Block`] if there is still nothing to serve.
+    fn retry_blocked(&self, _session: &mut Self::Session, _out: &mut BytesMut) -> Flow {
+        Flow::Continue
+    }
+    /// The blocked request's timeout passed: write its timeout reply.
+    fn blocked_timed_out(&self, _session: &mut Self::Session, _out: &mut BytesMut) {}
+}
+
+/// Serves one connection with an [`Executor`]: the RESP [`Handler`] for the TCP server.
+#[derive(Debug)]
+pub struct RespHandler<E> {
+    executor: Arc<E>,
+}
+
+impl<E> RespHandler<E> {
+    /// Wraps an executor shared by all connections.
+    pub fn new(executor: Arc<E>) -> Self {
+        Self { executor }
+    }
+}
+
+impl<E: Executor> Handler for RespHandler<E> {
+    fn handle(
+        &self,
+        stream: TcpStream,
+        shutdown: CancellationToken,
+    ) -> impl Future<Output = ()> + Send {
+        let executor = self.executor.clone();
+        async move {
+            let mut session = executor.open_session(&stream);
+            if let Err(err) = run(&*executor, &mut session, stream, shutdown).await {
+                debug!("connection ended: {err}");
+            }
+            executor.close_session(&mut session);
+        }
+    }
+}
+
+// ANCHOR: run
+/// The connection loop: read, run every buffered request, write the batch of replies.
+pub async fn run<E: Executor>(
+    executor: &E,
+    session: &mut E::Session,
+    mut stream: TcpStream,
+    shutdown: CancellationToken,
+) -> std::io::Result<()> {
+    let mut parser = RequestParser::new();
+    let mut input = BytesMut::with_capacity(READ_CHUNK);
+    let mut output = BytesMut::with_capacity(READ_CHUNK);
+    loop {
+        let close = answer_buffered(
+            executor,
+            session,
+            &mut parser,
+            &mut input,
+            &mut output,
+            &mut stream,
+        )
+        .await?;
+        if close || shutdown.is_cancelled() {
+            return Ok(());
+        }
+        input.reserve(READ_CHUNK.max(parser.pending_bulk().min(1 << 20)));
+        let read = tokio::select! {
+            read = stream.read_buf(&mut input) => read?,
+            () = shutdown.cancelled() => return Ok(()),
+        };
+        if read == 0 {
+            return Ok(()); // the client hung up
+        }
+    }
+}
+// ANCHOR_END: run
+
+// ANCHOR: answer_buffered
+/// Runs every complete request in `input`, appending replies to `output`, and writes the
+/// batch once. Returns `true` when the connection must close (QUIT or a protocol error).
+async fn answer_buffered<E: Executor>(
+    executor: &E,
+    session: &mut E::Session,
+    parser: &mut RequestParser,
+    input: &mut BytesMut,
+    output: &mut BytesMut,
+    stream: &mut TcpStream,
+) -> std::io::Result<bool> {
+    // ANCHOR: ex_pipeline
+    let mut close = false;
+    loop {
+        match parser.next_request(input) {
+            Ok(Some(args)) => {
+                match executor.execute(session, args, output) {
+                    Flow::Continue => {}
+                    Flow::Close => {
+                        close = true;
+                        break;
+                    }
+                    Flow::Block(timeout) => {
+                        // A blocked client processes nothing else until it is served.
+                        if wait_while_blocked(executor, session, timeout, input, output, stream)
+                            .await?
+                        {
+                            close = true;
+                            break;
+                        }
+                    }
+                }
+                if output.len() >= OUTPUT_FLUSH_AT {
+                    stream.write_all(output).await?;
+                    output.clear();
+                }
+            }
+            Ok(None) => break,
+            Err(err) => {
+                output.error(&format!("ERR Protocol error: {err}"));
+                close = true;
+                break;
+            }
+        }
+    }
+    if !output.is_empty() {
+        stream.write_all(output).await?;
+        output.clear();
+    }
+    Ok(close)
+    // ANCHOR_END: ex_pipeline
+}
+// ANCHOR_END: answer_buffered
+
+// ANCHOR: wait_while_blocked
+/// Waits until the blocked request can be served or times out, writing its reply into
+/// `output`. Bytes the client sends meanwhile are buffered in `input`. Returns `true` when
+/// the connection must close (client gone).
+async fn wait_while_blocked<E: Executor>(
+    executor: &E,
+    session: &mut E::Session,
+    timeout: Option<std::time::Duration>,
+    input: &mut BytesMut,
+    output: &mut BytesMut,
+    stream: &mut TcpStream,
+) -> std::io::Result<bool> {
+    if !output.is_empty() {
+        stream.write_all(output).await?;
+        output.clear();
+    }
+    let deadline = timeout.map(|t| tokio::time::Instant::now() + t);
+    let never = tokio::sync::Notify::new();
+    let wakeups = executor.wakeups().unwrap_or(&never);
+    loop {
+        // Register for the wake-up *before* looking again, so no change slips between.
+        let changed = wakeups.notified();
+        tokio::pin!(changed);
+        changed.as_mut().enable();
+        if !matches!(executor.retry_blocked(session, output), Flow::Block(_)) {
+            return Ok(false);
+        }
+        let expired = async {
+            match deadline {
+                Some(at) => tokio::time::sleep_until(at).await,
+                None => std::future::pending().await,
+            }
+        };
+        tokio::select! {
+            () = &mut changed => {}
+            () = expired => {
+                executor.blocked_timed_out(session, output);
+                return Ok(false);
+            }
+            read = stream.read_buf(input) => {
+                if read? == 0 {
+                    executor.blocked_timed_out(session, &mut BytesMut::new());
+                    return Ok(true);
+                }
+            }
+        }
+    }
+}
+// ANCHOR_END: wait_while_blocked
+
+/// Day 2's executor: PING, ECHO and QUIT, enough to talk to with `redis-cli`.
+#[derive(Debug, Default)]
+pub struct PingExecutor;
+
+impl Executor for PingExecutor {
+    type Session = ();
+
+    fn open_session(&self, _stream: &TcpStream) -> Self::Session {}
+
+    fn execute(&self, _session: &mut (), args: Vec<Bytes>, out: &mut BytesMut) -> Flow {
+        let name = String::from_utf8_lossy(&args[0]).to_ascii_lowercase();
+        match (name.as_str(), args.len()) {
+            ("ping", 1) => out.simple("PONG"),
+            ("ping", 2) | ("echo", 2) => out.bulk(&args[1]),
+            ("quit", _) => {
+                out.ok();
+                return Flow::Close;
+            }
+            ("ping" | "echo", _) => {
+                out.error(&format!(
+                    "ERR wrong number of arguments for '{name}' command"
+                ));
+            }
+            _ => out.error(&format!(
+                "ERR unknown command '{}'",
+                String::from_utf8_lossy(&args[0])
+            )),
+        }
+        Flow::Continue
+    }
+}

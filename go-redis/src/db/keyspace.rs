@@ -1,0 +1,414 @@
+//! Day 3 — the keyspace: one database's keys, split into shards that lock independently.
+//!
+//! godis keeps a database in a `ConcurrentDict`: a map split into shards, each behind its
+//! own lock, so two clients touching different keys rarely wait for each other. We do the
+//! same: a key's hash picks its shard, and each shard is a [`Mutex`] around an ordinary
+//! map. A command never locks shards one at a time as it goes (two commands doing that in
+//! opposite orders deadlock); instead the command table says which arguments are keys,
+//! and [`Db::lock`] takes all their shards up front, **in ascending shard order**, the
+//! classic deadlock-free discipline. The command then works on a [`Locked`] view as if it
+//! were alone: multi-key commands like RENAME or SMOVE are atomic for free.
+//!
+//! Expiry is stored with each entry (`expires_at`, Unix milliseconds) and checked on every
+//! access (*lazy* expiry: an expired key is deleted the moment someone looks at it). Each
+//! shard also keeps the set of keys that have a TTL, so day 4's active expiry
+//! ([`super::expire`]) can sample them without scanning the whole keyspace.
+
+use std::collections::VecDeque;
+use std::hash::BuildHasher;
+
+use bytes::Bytes;
+use indexmap::{IndexMap, IndexSet};
+use parking_lot::{Mutex, MutexGuard};
+
+use crate::types::ZSet;
+
+/// The hasher of every map in the server (fast, seeded per map: no hash flooding).
+pub type Hasher = foldhash::fast::RandomState;
+/// A hash value (HSET): field → value, in insertion order with O(1) random access.
+pub type HashValue = IndexMap<Bytes, Bytes, Hasher>;
+/// A set value (SADD).
+pub type SetValue = IndexSet<Bytes, Hasher>;
+
+/// How many shards a database has (a power of two).
+pub const SHARDS: usize = 16;
+
+/// A value of one of Redis's types.
+#[derive(Debug, Clone)]
+pub enum Value {
+    /// A binary-safe string (also integers and floats, as text).
+    Str(Bytes),
+    /// A list (LPUSH, RPOP, ...).
+    List(VecDeque<Bytes>),
+    /// A hash.
+    Hash(HashValue),
+    /// A set.
+    Set(SetValue),
+    /// A sorted set.
+    ZSet(Box<ZSet>),
+}
+
+impl Value {
+    /// The name TYPE answers.
+    pub fn type_name(&self) -> &'static str {
+        match self {
+            Value::Str(_) => "string",
+            Value::List(_) => "list",
+            Value::Hash(_) => "hash",
+            Value::Set(_) => "set",
+            Value::ZSet(_) => "zset",
+        }
+    }
+}
+
+/// A key's value and its expiry time.
+#[derive(Debug, Clone)]
+pub struct Entry {
+    /// The value.
+    pub value: Value,
+    /// When it expires, in Unix milliseconds, if ever.
+    pub expires_at: Option<u64>,
+}
+
+/// One shard: a map of keys plus the keys among them that have a TTL.
+#[derive(Debug, Default)]
+pub struct Shard {
+    pub(crate) map: IndexMap<Bytes, Entry, Hasher>,
+    pub(crate) expires: IndexSet<Bytes, Hasher>,
+}
+
+impl Shard {
+    // ANCHOR: lookup
+    /// The live entry of `key` at time `now`; an expired one is deleted on the spot.
+    pub fn lookup(&mut self, key: &[u8], now: u64) -> Option<&mut Entry> {
+        // ANCHOR: ex_lookup
+        let index = self.map.get_index_of(key)?;
+        let expired = self.map[index].expires_at.is_some_and(|at| at <= now);
+        if expired {
+            self.map.swap_remove_index(index);
+            self.expires.swap_remove(key);
+            return None;
+        }
+        Some(&mut self.map[index])
+        // ANCHOR_END: ex_lookup
+    }
+    // ANCHOR_END: lookup
+
+    /// The index of `key`'s live entry (an expired one is deleted first), if any.
+    pub fn live_index(&mut self, key: &[u8], now: u64) -> Option<usize> {
+        let index = self.map.get_index_of(key)?;
+        if self.map[index].expires_at.is_some_and(|at| at <= now) {
+            self.map.swap_remove_index(index);
+            self.expires.swap_remove(key);
+            return None;
+        }
+        Some(index)
+    }
+
+    /// Stores `value` under `key`, dropping any TTL unless `keep_ttl`.
+    pub fn store(&mut self, key: &[u8], value: Value, keep_ttl: bool) {
+        if let Some(entry) = self.map.get_mut(key) {
+            entry.value = value;
+            if !keep_ttl && entry.expires_at.take().is_some() {
+                self.expires.swap_remove(key);
+            }
+        } else {
+            self.map.insert(
+                Bytes::copy_from_slice(key),
+                Entry {
+                    value,
+                    expires_at: None,
+                },
+            );
+        }
+    }
+
+    /// Inserts a whole entry (value and TTL) under `key`, replacing what was there.
+    pub fn put_entry(&mut self, key: &[u8], entry: Entry) {
+        let key = Bytes::copy_from_slice(key);
+        if entry.expires_at.is_some() {
+            self.expires.insert(key.clone());
+        } else {
+            self.expires.swap_remove(&key);
+        }
+        self.map.insert(key, entry);
+    }
+
+    /// Removes `key` and returns its entry (even if expired: the caller checks).
+    pub fn remove(&mut self, key: &[u8]) -> Option<Entry> {
+        let entry = self.map.swap_remove(key)?;
+        if entry.expires_at.is_some() {
+            self.expires.swap_remove(key);
+        }
+        Some(entry)
+    }
+
+    /// Sets or clears the expiry of an existing `key`.
+    pub fn set_expiry(&mut self, key: &[u8], at: Option<u64>) {
+        let Some((_, stored_key, entry)) = self.map.get_full_mut(key) else {
+            return;
+        };
+        entry.expires_at = at;
+        if at.is_some() {
+            let stored_key = stored_key.clone();
+            self.expires.insert(stored_key);
+        } else {
+            self.expires.swap_remove(key);
+        }
+    }
+
+    /// How many keys (including expired ones not yet collected).
+    pub fn len(&self) -> usize {
+        self.map.len()
+    }
+
+    /// Whether the shard holds no keys.
+    pub fn is_empty(&self) -> bool {
+        self.map.is_empty()
+    }
+
+    /// Drops every key.
+    pub fn clear(&mut self) {
+        self.map.clear();
+        self.expires.clear();
+    }
+}
+
+/// One database (SELECT 0..15): [`SHARDS`] independently locked shards.
+#[derive(Debug)]
+pub struct Db {
+    shards: Box<[Mutex<Shard>]>,
+    router: foldhash::fast::FixedState,
+}
+
+impl Default for Db {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Db {
+    /// An empty database.
+    pub fn new() -> Self {
+        Self {
+            shards: (0..SHARDS).map(|_| Mutex::new(Shard::default())).collect(),
+            router: foldhash::fast::FixedState::with_seed(0x5EED),
+        }
+    }
+
+    /// The shard a key lives in.
+    pub fn shard_of(&self, key: &[u8]) -> usize {
+        (self.router.hash_one(key) as usize) & (SHARDS - 1)
+    }
+
+    /// Locks one shard by index.
+    pub fn lock_shard(&self, index: usize) -> MutexGuard<'_, Shard> {
+        self.shards[index].lock()
+    }
+
+    // ANCHOR: lock
+    /// Locks the shards of `keys` (in ascending order, so no two commands deadlock) and
+    /// returns a view in which those keys can be read and written.
+    pub fn lock<'k>(&self, keys: impl Iterator<Item = &'k [u8]>, now: u64) -> Locked<'_> {
+        let mut wanted = [false; SHARDS];
+        let mut count = 0;
+        let mut only = 0;
+        for key in keys {
+            let s = self.shard_of(key);
+            if !wanted[s] {
+                wanted[s] = true;
+                count += 1;
+                only = s;
+            }
+        }
+        let guards = match count {
+            0 => Guards::None,
+            1 => Guards::One(only, self.shards[only].lock()),
+            _ => Guards::Many(
+                (0..SHARDS)
+                    .filter(|&s| wanted[s])
+                    .map(|s| (s, self.shards[s].lock()))
+                    .collect(),
+            ),
+        };
+        Locked {
+            db: self,
+            guards,
+            now,
+        }
+    }
+    // ANCHOR_END: lock
+
+    /// Locks every shard (KEYS, SCAN, DBSIZE, FLUSHDB).
+    pub fn lock_all(&self, now: u64) -> Locked<'_> {
+        Locked {
+            db: self,
+            guards: Guards::Many((0..SHARDS).map(|s| (s, self.shards[s].lock())).collect()),
+            now,
+        }
+    }
+
+    /// Number of keys (expired ones not yet collected included, as Redis's DBSIZE).
+    pub fn len(&self) -> usize {
+        self.shards.iter().map(|s| s.lock().len()).sum()
+    }
+
+    /// Whether the database has no keys.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Number of keys with a TTL.
+    pub fn expires_len(&self) -> usize {
+        self.shards.iter().map(|s| s.lock().expires.len()).sum()
+    }
+
+    /// Drops every key.
+    pub fn clear(&self) {
+        for shard in self.shards.iter() {
+            shard.lock().clear();
+        }
+    }
+
+    /// Exchanges the contents of two databases (SWAPDB). The caller passes them in a fixed
+    /// order (lower DB number first) so concurrent swaps cannot deadlock.
+    pub fn swap_with(&self, other: &Db) {
+        for (a, b) in self.shards.iter().zip(other.shards.iter()) {
+            let mut a = a.lock();
+            let mut b = b.lock();
+            std::mem::swap(&mut *a, &mut *b);
+        }
+    }
+
+    /// The shards, for the active-expiry sampler.
+    pub(crate) fn shards(&self) -> &[Mutex<Shard>] {
+        &self.shards
+    }
+}
+
+enum Guards<'a> {
+    None,
+    One(usize, MutexGuard<'a, Shard>),
+    Many(Vec<(usize, MutexGuard<'a, Shard>)>),
+}
+
+/// A database with some of its shards locked: what a command works on.
+pub struct Locked<'a> {
+    db: &'a Db,
+    guards: Guards<'a>,
+    /// The time the command runs at (Unix ms): every expiry check in it uses the same instant.
+    pub now: u64,
+}
+
+impl<'a> Locked<'a> {
+    /// The locked shard holding `key`.
+    pub fn shard(&mut self, key: &[u8]) -> &mut Shard {
+        let s = self.db.shard_of(key);
+        self.shard_at(s)
+    }
+
+    fn shard_at(&mut self, s: usize) -> &mut Shard {
+        let held = match &self.guards {
+            Guards::None => false,
+            Guards::One(i, _) => *i == s,
+            Guards::Many(list) => list.iter().any(|(i, _)| *i == s),
+        };
+        if !held {
+            // The command table did not declare this key: a bug, caught in debug builds.
+            // In release we still lock it (the caller's other locks are held, so this could
+            // only deadlock against another such bug) rather than fail the command.
+            debug_assert!(false, "shard {s} used without being locked");
+            let guard = self.db.shards[s].lock();
+            let mut list = match std::mem::replace(&mut self.guards, Guards::None) {
+                Guards::None => Vec::new(),
+                Guards::One(i, g) => vec![(i, g)],
+                Guards::Many(list) => list,
+            };
+            list.push((s, guard));
+            self.guards = Guards::Many(list);
+        }
+        match &mut self.guards {
+            Guards::One(_, g) => g,
+            Guards::Many(list) => {
+                let pos = list.iter().position(|(i, _)| *i == s).unwrap_or(0);
+                &mut list[pos].1
+            }
+            Guards::None => unreachable!("a guard was just pushed"),
+        }
+    }
+
+    /// The live entry of `key`, if any (lazy expiry applies).
+    pub fn entry(&mut self, key: &[u8]) -> Option<&mut Entry> {
+        let now = self.now;
+        self.shard(key).lookup(key, now)
+    }
+
+    /// The live value of `key`, if any.
+    pub fn get(&mut self, key: &[u8]) -> Option<&mut Value> {
+        self.entry(key).map(|e| &mut e.value)
+    }
+
+    /// The live value of `key`, inserting `make()` first if the key is missing: one hash
+    /// lookup on the common path (the key exists), unlike `exists` + `set` + `get`.
+    pub fn get_or_insert_with(&mut self, key: &[u8], make: impl FnOnce() -> Value) -> &mut Value {
+        let now = self.now;
+        let shard = self.shard(key);
+        let index = match shard.live_index(key, now) {
+            Some(index) => index,
+            None => {
+                let entry = Entry {
+                    value: make(),
+                    expires_at: None,
+                };
+                shard.map.insert_full(Bytes::copy_from_slice(key), entry).0
+            }
+        };
+        &mut shard.map[index].value
+    }
+
+    /// Whether `key` exists.
+    pub fn exists(&mut self, key: &[u8]) -> bool {
+        self.entry(key).is_some()
+    }
+
+    /// Stores `value` under `key`; any TTL is dropped unless `keep_ttl`.
+    pub fn set(&mut self, key: &[u8], value: Value, keep_ttl: bool) {
+        self.shard(key).store(key, value, keep_ttl);
+    }
+
+    /// Removes `key`, returning its entry if it was live.
+    pub fn remove(&mut self, key: &[u8]) -> Option<Entry> {
+        let now = self.now;
+        let entry = self.shard(key).remove(key)?;
+        entry.expires_at.is_none_or(|at| at > now).then_some(entry)
+    }
+
+    /// Puts a whole entry (value + TTL) under `key`.
+    pub fn put_entry(&mut self, key: &[u8], entry: Entry) {
+        self.shard(key).put_entry(key, entry);
+    }
+
+    /// Sets or clears the TTL of an existing key.
+    pub fn set_expiry(&mut self, key: &[u8], at: Option<u64>) {
+        self.shard(key).set_expiry(key, at);
+    }
+
+    /// Every shard this view holds, for whole-database commands.
+    pub fn shards_mut(&mut self) -> impl Iterator<Item = &mut Shard> {
+        let list: Vec<&mut Shard> = match &mut self.guards {
+            Guards::None => Vec::new(),
+            Guards::One(_, g) => vec![&mut **g],
+            Guards::Many(list) => list.iter_mut().map(|(_, g)| &mut **g).collect(),
+        };
+        list.into_iter()
+    }
+
+    /// The shard at position `index` among those held (for SCAN), if any.
+    pub fn held_shard(&mut self, index: usize) -> Option<&mut Shard> {
+        match &mut self.guards {
+            Guards::Many(list) => list.get_mut(index).map(|(_, g)| &mut **g),
+            Guards::One(_, g) if index == 0 => Some(&mut **g),
+            _ => None,
+        }
+    }
+}

@@ -1,0 +1,373 @@
+//! Day 2 — the streaming request parser: multibulk and inline commands, limits enforced
+//! before anything is allocated.
+//!
+//! A request arrives in pieces: one `read` may hold half a command, or a hundred of them
+//! (pipelining). The parser keeps its place between reads, so a 20 000-argument `MSET`
+//! trickling in is parsed once, not re-scanned from the start on every read, and each
+//! argument is cut out of the read buffer without copying ([`BytesMut::split_to`]).
+//!
+//! Two request forms exist, as in Redis's `processMultibulkBuffer` and
+//! `processInlineBuffer`:
+//!
+//! ```text
+//! *3\r\n$3\r\nSET\r\n$1\r\nk\r\n$1\r\nv\r\n     multibulk: what every client library sends
+//! SET k "hello world"\r\n                     inline: what telnet and PING_INLINE send
+//! ```
+//!
+//! Lengths come from the client, so they are checked *before* they are trusted: a multibulk
+//! count over [`MAX_MULTIBULK`] or a bulk length over [`MAX_BULK`] is a protocol error at
+//! once, and a bulk's bytes are buffered only as they actually arrive. A protocol error is
+//! answered with Redis's exact words and ends the connection.
+
+use bytes::{Buf, Bytes, BytesMut};
+
+/// The longest bulk string accepted (Redis's `proto-max-bulk-len`, 512 MB).
+pub const MAX_BULK: usize = 512 * 1024 * 1024;
+/// The most arguments one multibulk request may announce (1024 × 1024, as in Redis).
+pub const MAX_MULTIBULK: usize = 1024 * 1024;
+/// The longest inline request, or `*`/`$` header line, before giving up (64 KB, as Redis).
+pub const MAX_INLINE: usize = 64 * 1024;
+
+/// A request that breaks the protocol: answered as `-ERR Protocol error: <this>`, then the
+/// connection is closed, because after garbage we no longer know where the next request
+/// starts.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ProtocolError {
+    /// `*` followed by something that is not a count in 0..=[`MAX_MULTIBULK`].
+    #[error("invalid multibulk length")]
+    InvalidMultibulkLength,
+    /// `$` followed by something that is not a length in 0..=[`MAX_BULK`].
+    #[error("invalid bulk length")]
+    InvalidBulkLength,
+    /// Inside a multibulk, an element that is not a bulk string.
+    #[error("expected '$', got '{}'", char::from(*.0))]
+    ExpectedBulk(u8),
+    /// An inline request with a quote that is never closed.
+    #[error("unbalanced quotes in request")]
+    UnbalancedQuotes,
+    /// An inline request without a newline in its first [`MAX_INLINE`] bytes.
+    #[error("too big inline request")]
+    TooBigInline,
+    /// A `*` header line without a newline in [`MAX_INLINE`] bytes.
+    #[error("too big mbulk count string")]
+    TooBigMultibulkCount,
+    /// A `$` header line without a newline in [`MAX_INLINE`] bytes.
+    #[error("too big bulk count string")]
+    TooBigBulkCount,
+}
+
+/// Parses requests out of a connection's read buffer, remembering where it stopped.
+#[derive(Debug, Default)]
+pub struct RequestParser {
+    /// Arguments of the multibulk being read.
+    args: Vec<Bytes>,
+    /// Arguments still to read in it (0 = between requests).
+    remaining: usize,
+    /// The length of the bulk whose `$` header was read but whose bytes were not.
+    bulk_len: Option<usize>,
+}
+
+impl RequestParser {
+    /// A parser between requests.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// How many more bytes the request in progress certainly needs (a read-size hint).
+    pub fn pending_bulk(&self) -> usize {
+        self.bulk_len.map_or(0, |len| len + 2)
+    }
+
+    // ANCHOR: next_request
+    /// Takes the next complete request out of `buf`: `Ok(Some(args))`, or `Ok(None)` when
+    /// more bytes are needed (what was consumed so far is remembered). Empty requests
+    /// (`*0`, a blank inline line) are skipped.
+    pub fn next_request(
+        &mut self,
+        buf: &mut BytesMut,
+    ) -> Result<Option<Vec<Bytes>>, ProtocolError> {
+        loop {
+            if self.remaining == 0 {
+                let Some(&first) = buf.first() else {
+                    return Ok(None);
+                };
+                if first != b'*' {
+                    match parse_inline(buf)? {
+                        None => return Ok(None),
+                        Some(args) if args.is_empty() => continue,
+                        Some(args) => return Ok(Some(args)),
+                    }
+                }
+                let Some(count) = header_line(buf, ProtocolError::TooBigMultibulkCount)? else {
+                    return Ok(None);
+                };
+                let count = parse_len(&count, MAX_MULTIBULK as i64)
+                    .ok_or(ProtocolError::InvalidMultibulkLength)?;
+                if count <= 0 {
+                    continue; // `*0` and `*-1` are empty requests: ignored
+                }
+                self.remaining = count as usize;
+                // Never trust the count for the allocation: cap the up-front reservation.
+                self.args = Vec::with_capacity(self.remaining.min(1024));
+            }
+            // ANCHOR: ex_multibulk
+            while self.remaining > 0 {
+                let len = match self.bulk_len {
+                    Some(len) => len,
+                    None => {
+                        let Some(&first) = buf.first() else {
+                            return Ok(None);
+                        };
+                        if first != b'$' {
+                            return Err(ProtocolError::ExpectedBulk(first));
+                        }
+                        let Some(line) = header_line(buf, ProtocolError::TooBigBulkCount)? else {
+                            return Ok(None);
+                        };
+                        let len = parse_len(&line, MAX_BULK as i64)
+                            .filter(|&len| len >= 0)
+                            .ok_or(ProtocolError::InvalidBulkLength)?;
+                        self.bulk_len = Some(len as usize);
+                        len as usize
+                    }
+                };
+                if buf.len() < len + 2 {
+                    return Ok(None); // wait for the bytes: nothing allocated for them yet
+                }
+                self.args.push(buf.split_to(len).freeze());
+                buf.advance(2); // the \r\n after the bytes
+                self.bulk_len = None;
+                self.remaining -= 1;
+            }
+            return Ok(Some(std::mem::take(&mut self.args)));
+            // ANCHOR_END: ex_multibulk
+        }
+    }
+    // ANCHOR_END: next_request
+}
+
+/// Cuts one `*N\r\n` / `$N\r\n` header line out of `buf` and returns what follows the tag.
+fn header_line(buf: &mut BytesMut, too_big: ProtocolError) -> Result<Option<Bytes>, ProtocolError> {
+    match memchr(b'\r', buf) {
+        Some(cr) => {
+            if buf.len() < cr + 2 {
+                return Ok(None);
+            }
+            let mut line = buf.split_to(cr + 2);
+            line.truncate(cr);
+            line.advance(1); // the '*' or '$'
+            Ok(Some(line.freeze()))
+        }
+        None if buf.len() > MAX_INLINE => Err(too_big),
+        None => Ok(None),
+    }
+}
+
+/// Parses a decimal length; `None` if it is not a number or exceeds `max`.
+fn parse_len(digits: &[u8], max: i64) -> Option<i64> {
+    let text = std::str::from_utf8(digits).ok()?;
+    let n: i64 = text.parse().ok()?;
+    (n <= max).then_some(n)
+}
+
+fn memchr(needle: u8, haystack: &[u8]) -> Option<usize> {
+    haystack.iter().position(|&b| b == needle)
+}
+
+// ANCHOR: inline
+/// Parses one inline request (`SET k "a b"\n`), splitting on spaces with Redis's quoting
+/// rules; `None` until the newline has arrived.
+fn parse_inline(buf: &mut BytesMut) -> Result<Option<Vec<Bytes>>, ProtocolError> {
+    let Some(nl) = memchr(b'\n', buf) else {
+        if buf.len() > MAX_INLINE {
+            return Err(ProtocolError::TooBigInline);
+        }
+        return Ok(None);
+    };
+    let line = buf.split_to(nl + 1);
+    let mut line = &line[..nl];
+    if line.last() == Some(&b'\r') {
+        line = &line[..line.len() - 1];
+    }
+    split_args(line).map(Some)
+}
+// ANCHOR_END: inline
+
+/// Splits an inline line into arguments like Redis's `sdssplitargs`: spaces separate,
+/// `"..."` understands `\n \r \t \b \a \\ \" \xHH`, `'...'` only `\'`, and a closing quote
+/// must be followed by a space or the end of the line.
+pub fn split_args(line: &[u8]) -> Result<Vec<Bytes>, ProtocolError> {
+    let mut args = Vec::new();
+    let mut i = 0;
+    loop {
+        while i < line.len() && line[i].is_ascii_whitespace() {
+            i += 1;
+        }
+        if i >= line.len() {
+            return Ok(args);
+        }
+        let mut current = Vec::new();
+        let mut in_double = false;
+        let mut in_single = false;
+        loop {
+            let c = line.get(i).copied();
+            if in_double {
+                match c {
+                    None => return Err(ProtocolError::UnbalancedQuotes),
+                    Some(b'\\')
+                        if i + 3 < line.len()
+                            && line[i + 1] == b'x'
+                            && hex_pair(line[i + 2], line[i + 3]).is_some() =>
+                    {
+                        current.push(hex_pair(line[i + 2], line[i + 3]).unwrap_or(0));
+                        i += 3;
+                    }
+                    Some(b'\\') if i + 1 < line.len() => {
+                        i += 1;
+                        current.push(match line[i] {
+                            b'n' => b'\n',
+                            b'r' => b'\r',
+                            b't' => b'\t',
+                            b'b' => 8,
+                            b'a' => 7,
+                            other => other,
+                        });
+                    }
+                    Some(b'"') => {
+                        if line.get(i + 1).is_some_and(|c| !c.is_ascii_whitespace()) {
+                            return Err(ProtocolError::UnbalancedQuotes);
+                        }
+                        i += 1;
+                        break;
+                    }
+                    Some(other) => current.push(other),
+                }
+            } else if in_single {
+                match c {
+                    None => return Err(ProtocolError::UnbalancedQuotes),
+                    Some(b'\\') if line.get(i + 1) == Some(&b'\'') => {
+                        i += 1;
+                        current.push(b'\'');
+                    }
+                    Some(b'\'') => {
+                        if line.get(i + 1).is_some_and(|c| !c.is_ascii_whitespace()) {
+                            return Err(ProtocolError::UnbalancedQuotes);
+                        }
+                        i += 1;
+                        break;
+                    }
+                    Some(other) => current.push(other),
+                }
+            } else {
+                match c {
+                    None => break,
+                    Some(c) if c.is_ascii_whitespace() => break,
+                    Some(b'"') => in_double = true,
+                    Some(b'\'') => in_single = true,
+                    Some(other) => current.push(other),
+                }
+            }
+            i += 1;
+        }
+        args.push(Bytes::from(current));
+    }
+}
+
+fn hex_pair(hi: u8, lo: u8) -> Option<u8> {
+    let digit = |c: u8| (c as char).to_digit(16);
+    Some((digit(hi)? * 16 + digit(lo)?) as u8)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse_all(input: &[u8]) -> Result<Vec<Vec<Bytes>>, ProtocolError> {
+        let mut parser = RequestParser::new();
+        let mut buf = BytesMut::from(input);
+        let mut out = Vec::new();
+        while let Some(args) = parser.next_request(&mut buf)? {
+            out.push(args);
+        }
+        Ok(out)
+    }
+
+    #[test]
+    fn multibulk_and_inline_and_pipelined() {
+        let reqs = parse_all(b"*2\r\n$4\r\nECHO\r\n$2\r\nhi\r\nPING\r\n\r\n*0\r\nSET a \"b c\"\n")
+            .unwrap();
+        assert_eq!(reqs.len(), 3);
+        assert_eq!(reqs[0], vec![Bytes::from("ECHO"), Bytes::from("hi")]);
+        assert_eq!(reqs[1], vec![Bytes::from("PING")]);
+        assert_eq!(
+            reqs[2],
+            vec![Bytes::from("SET"), Bytes::from("a"), Bytes::from("b c")]
+        );
+    }
+
+    #[test]
+    fn byte_by_byte_gives_the_same_request() {
+        let input = b"*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$5\r\nhello\r\n";
+        let mut parser = RequestParser::new();
+        let mut buf = BytesMut::new();
+        let mut got = None;
+        for &b in input.iter() {
+            buf.extend_from_slice(&[b]);
+            if let Some(args) = parser.next_request(&mut buf).unwrap() {
+                got = Some(args);
+            }
+        }
+        assert_eq!(got.unwrap().len(), 3);
+        assert!(buf.is_empty());
+    }
+
+    #[test]
+    fn errors_are_worded_like_redis() {
+        assert_eq!(
+            parse_all(b"*3000000000\r\n"),
+            Err(ProtocolError::InvalidMultibulkLength)
+        );
+        assert_eq!(
+            parse_all(b"*x\r\n"),
+            Err(ProtocolError::InvalidMultibulkLength)
+        );
+        assert_eq!(
+            parse_all(b"*1\r\n$2000000000\r\n"),
+            Err(ProtocolError::InvalidBulkLength)
+        );
+        assert_eq!(
+            parse_all(b"*1\r\n$-5\r\n"),
+            Err(ProtocolError::InvalidBulkLength)
+        );
+        assert_eq!(
+            parse_all(b"*1\r\nfoo\r\n"),
+            Err(ProtocolError::ExpectedBulk(b'f'))
+        );
+        assert_eq!(
+            parse_all(b"set \"x\n"),
+            Err(ProtocolError::UnbalancedQuotes)
+        );
+        assert_eq!(
+            parse_all(b"set \"x\"y\n"),
+            Err(ProtocolError::UnbalancedQuotes)
+        );
+        assert_eq!(
+            ProtocolError::ExpectedBulk(b'f').to_string(),
+            "expected '$', got 'f'"
+        );
+    }
+
+    #[test]
+    fn quoting_rules_follow_sdssplitargs() {
+        let args = split_args(br#"a "\x41\n" 'it\'s' "" "#).unwrap();
+        assert_eq!(
+            args,
+            vec![
+                Bytes::from("a"),
+                Bytes::from("A\n"),
+                Bytes::from("it's"),
+                Bytes::from("")
+            ]
+        );
+    }
+}

@@ -1,0 +1,12 @@
+//! Day 4 — the data structures behind the value types that the standard library lacks.
+//!
+//! Lists are a `VecDeque`, hashes an `IndexMap`, sets an `IndexSet` (an index makes
+//! SPOP, SRANDMEMBER and RANDOMKEY O(1) and SCAN cursors stable); sorted sets need ordered
+//! access by score *and* by rank, which is what Redis's skiplist is for ([`skiplist`]),
+//! paired with a member → score map in [`zset`].
+
+pub mod skiplist;
+pub mod zset;
+
+pub use skiplist::SkipList;
+pub use zset::ZSet;

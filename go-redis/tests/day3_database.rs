@@ -1,0 +1,339 @@
+//! Day 3 acceptance tests, through the `redis` crate over real sockets: strings, keys,
+//! databases, the exact error strings, AUTH, CONFIG, INFO.
+
+mod support;
+
+use go_redis::Config;
+use redis::{AsyncCommands, RedisResult, Value, cmd};
+use support::{start, start_with};
+
+async fn err_text<T: std::fmt::Debug>(result: RedisResult<T>) -> String {
+    let err = result.expect_err("the command should fail");
+    // `code: detail`, e.g. "WRONGTYPE: Operation against ..."; rebuild Redis's own text.
+    match (err.code(), err.detail()) {
+        (Some(code), Some(detail)) => format!("{code} {detail}"),
+        (Some(code), None) => code.to_owned(),
+        _ => err.to_string(),
+    }
+}
+
+#[tokio::test]
+async fn set_get_and_set_options() {
+    let server = start().await;
+    let mut c = server.client().await;
+    let _: () = c.set("k", "v").await.unwrap();
+    assert_eq!(c.get::<_, String>("k").await.unwrap(), "v");
+    // NX fails on an existing key, XX on a missing one.
+    let r: Option<String> = cmd("SET")
+        .arg("k")
+        .arg("w")
+        .arg("NX")
+        .query_async(&mut c)
+        .await
+        .unwrap();
+    assert_eq!(r, None);
+    let r: Option<String> = cmd("SET")
+        .arg("missing")
+        .arg("w")
+        .arg("XX")
+        .query_async(&mut c)
+        .await
+        .unwrap();
+    assert_eq!(r, None);
+    // GET returns the old value.
+    let old: Option<String> = cmd("SET")
+        .arg("k")
+        .arg("new")
+        .arg("GET")
+        .query_async(&mut c)
+        .await
+        .unwrap();
+    assert_eq!(old.as_deref(), Some("v"));
+    // EX sets a TTL, KEEPTTL keeps it, a plain SET drops it.
+    let _: () = cmd("SET")
+        .arg("t")
+        .arg("1")
+        .arg("EX")
+        .arg(100)
+        .query_async(&mut c)
+        .await
+        .unwrap();
+    let _: () = cmd("SET")
+        .arg("t")
+        .arg("2")
+        .arg("KEEPTTL")
+        .query_async(&mut c)
+        .await
+        .unwrap();
+    assert!(c.ttl::<_, i64>("t").await.unwrap() > 90);
+    let _: () = c.set("t", "3").await.unwrap();
+    assert_eq!(c.ttl::<_, i64>("t").await.unwrap(), -1);
+    // Exact error words.
+    let e = err_text(
+        cmd("SET")
+            .arg("k")
+            .arg("v")
+            .arg("EX")
+            .arg(0)
+            .query_async::<()>(&mut c)
+            .await,
+    )
+    .await;
+    assert_eq!(e, "ERR invalid expire time in 'set' command");
+    let e = err_text(
+        cmd("SET")
+            .arg("k")
+            .arg("v")
+            .arg("NX")
+            .arg("XX")
+            .query_async::<()>(&mut c)
+            .await,
+    )
+    .await;
+    assert_eq!(e, "ERR syntax error");
+}
+
+#[tokio::test]
+async fn counters_and_their_errors() {
+    let server = start().await;
+    let mut c = server.client().await;
+    assert_eq!(c.incr::<_, _, i64>("n", 1).await.unwrap(), 1);
+    assert_eq!(c.incr::<_, _, i64>("n", 10).await.unwrap(), 11);
+    assert_eq!(c.decr::<_, _, i64>("n", 20).await.unwrap(), -9);
+    let f: String = cmd("INCRBYFLOAT")
+        .arg("f")
+        .arg("10.5")
+        .query_async(&mut c)
+        .await
+        .unwrap();
+    assert_eq!(f, "10.5");
+    let _: () = c.set("s", "abc").await.unwrap();
+    let e = err_text(c.incr::<_, _, i64>("s", 1).await).await;
+    assert_eq!(e, "ERR value is not an integer or out of range");
+    let _: () = c.set("big", i64::MAX).await.unwrap();
+    let e = err_text(c.incr::<_, _, i64>("big", 1).await).await;
+    assert_eq!(e, "ERR increment or decrement would overflow");
+    let _: () = c.rpush("list", "x").await.unwrap();
+    let e = err_text(c.get::<_, String>("list").await).await;
+    assert_eq!(
+        e,
+        "WRONGTYPE Operation against a key holding the wrong kind of value"
+    );
+}
+
+#[tokio::test]
+async fn string_ranges_and_multi_key_commands() {
+    let server = start().await;
+    let mut c = server.client().await;
+    assert_eq!(c.append::<_, _, i64>("s", "Hello").await.unwrap(), 5);
+    assert_eq!(c.append::<_, _, i64>("s", " World").await.unwrap(), 11);
+    assert_eq!(c.getrange::<_, String>("s", 0, 4).await.unwrap(), "Hello");
+    assert_eq!(c.getrange::<_, String>("s", -5, -1).await.unwrap(), "World");
+    assert_eq!(c.setrange::<_, _, i64>("s", 6, "Redis").await.unwrap(), 11);
+    assert_eq!(c.get::<_, String>("s").await.unwrap(), "Hello Redis");
+    assert_eq!(c.strlen::<_, i64>("s").await.unwrap(), 11);
+    let _: () = c.mset(&[("a", "1"), ("b", "2")]).await.unwrap();
+    let got: Vec<Option<String>> = c.mget(&["a", "nope", "b"]).await.unwrap();
+    assert_eq!(got, vec![Some("1".into()), None, Some("2".into())]);
+    let ok: bool = c.mset_nx(&[("a", "9"), ("c", "3")]).await.unwrap();
+    assert!(!ok, "MSETNX sets nothing when one key exists");
+    assert!(!c.exists::<_, bool>("c").await.unwrap());
+    assert_eq!(c.getset::<_, _, String>("a", "x").await.unwrap(), "1");
+    let v: Option<String> = cmd("GETDEL").arg("a").query_async(&mut c).await.unwrap();
+    assert_eq!(v.as_deref(), Some("x"));
+    assert!(!c.exists::<_, bool>("a").await.unwrap());
+}
+
+#[tokio::test]
+async fn keys_scan_rename_and_type() {
+    let server = start().await;
+    let mut c = server.client().await;
+    for i in 0..50 {
+        let _: () = c.set(format!("user:{i}"), i).await.unwrap();
+    }
+    let _: () = c.set("other", 1).await.unwrap();
+    let mut keys: Vec<String> = c.keys("user:*").await.unwrap();
+    keys.sort();
+    assert_eq!(keys.len(), 50);
+    let mut scanned: Vec<String> = Vec::new();
+    let mut cursor = 0u64;
+    loop {
+        let (next, batch): (u64, Vec<String>) = cmd("SCAN")
+            .arg(cursor)
+            .arg("MATCH")
+            .arg("user:*")
+            .arg("COUNT")
+            .arg(7)
+            .query_async(&mut c)
+            .await
+            .unwrap();
+        scanned.extend(batch);
+        cursor = next;
+        if cursor == 0 {
+            break;
+        }
+    }
+    scanned.sort();
+    scanned.dedup();
+    assert_eq!(scanned, keys);
+    let _: () = c.rename("other", "renamed").await.unwrap();
+    let t: String = cmd("TYPE")
+        .arg("renamed")
+        .query_async(&mut c)
+        .await
+        .unwrap();
+    assert_eq!(t, "string");
+    let e = err_text(c.rename::<_, _, ()>("nope", "x").await).await;
+    assert_eq!(e, "ERR no such key");
+    assert_eq!(
+        c.del::<_, i64>(&["renamed", "user:1", "nope"])
+            .await
+            .unwrap(),
+        2
+    );
+    assert_eq!(cmd("DBSIZE").query_async::<i64>(&mut c).await.unwrap(), 49);
+    let random: Option<String> = cmd("RANDOMKEY").query_async(&mut c).await.unwrap();
+    assert!(random.unwrap().starts_with("user:"));
+}
+
+#[tokio::test]
+async fn databases_select_move_copy_swapdb() {
+    let server = start().await;
+    let mut c = server.client().await;
+    let _: () = c.set("k", "in0").await.unwrap();
+    let moved: i64 = cmd("MOVE")
+        .arg("k")
+        .arg(1)
+        .query_async(&mut c)
+        .await
+        .unwrap();
+    assert_eq!(moved, 1);
+    assert!(!c.exists::<_, bool>("k").await.unwrap());
+    let mut pipe = redis::pipe();
+    pipe.cmd("SELECT")
+        .arg(1)
+        .ignore()
+        .cmd("GET")
+        .arg("k")
+        .cmd("COPY")
+        .arg("k")
+        .arg("k2")
+        .arg("DB")
+        .arg(2)
+        .cmd("SELECT")
+        .arg(0)
+        .ignore();
+    let (v, copied): (String, i64) = pipe.query_async(&mut c).await.unwrap();
+    assert_eq!((v.as_str(), copied), ("in0", 1));
+    let _: () = cmd("SWAPDB")
+        .arg(0)
+        .arg(2)
+        .query_async(&mut c)
+        .await
+        .unwrap();
+    assert_eq!(c.get::<_, String>("k2").await.unwrap(), "in0");
+    let e = err_text(cmd("SELECT").arg(16).query_async::<()>(&mut c).await).await;
+    assert_eq!(e, "ERR DB index is out of range");
+    let _: () = cmd("FLUSHALL").query_async(&mut c).await.unwrap();
+    assert_eq!(cmd("DBSIZE").query_async::<i64>(&mut c).await.unwrap(), 0);
+}
+
+#[tokio::test]
+async fn unknown_commands_and_wrong_arity_use_redis_words() {
+    let server = start().await;
+    let mut c = server.client().await;
+    let e = err_text(cmd("NOSUCH").arg("a").query_async::<()>(&mut c).await).await;
+    assert_eq!(
+        e,
+        "ERR unknown command 'NOSUCH', with args beginning with: 'a' "
+    );
+    let e = err_text(cmd("GET").query_async::<()>(&mut c).await).await;
+    assert_eq!(e, "ERR wrong number of arguments for 'get' command");
+}
+
+#[tokio::test]
+async fn requirepass_gates_everything_but_auth() {
+    let config = Config {
+        requirepass: Some("secret".into()),
+        ..Config::default()
+    };
+    let server = start_with(config).await;
+    let mut c = server.client().await;
+    let e = err_text(cmd("PING").query_async::<String>(&mut c).await).await;
+    assert_eq!(e, "NOAUTH Authentication required.");
+    let e = err_text(cmd("AUTH").arg("wrong").query_async::<()>(&mut c).await).await;
+    assert!(e.starts_with("WRONGPASS"), "{e}");
+    let _: () = cmd("AUTH").arg("secret").query_async(&mut c).await.unwrap();
+    assert_eq!(
+        cmd("PING").query_async::<String>(&mut c).await.unwrap(),
+        "PONG"
+    );
+}
+
+#[tokio::test]
+async fn server_commands_for_tools() {
+    let server = start().await;
+    let mut c = server.client().await;
+    let save: Vec<String> = cmd("CONFIG")
+        .arg("GET")
+        .arg("save")
+        .query_async(&mut c)
+        .await
+        .unwrap();
+    assert_eq!(save, vec!["save".to_owned(), String::new()]);
+    let _: () = cmd("CONFIG")
+        .arg("SET")
+        .arg("list-max-listpack-size")
+        .arg("4")
+        .query_async(&mut c)
+        .await
+        .unwrap();
+    let v: Vec<String> = cmd("CONFIG")
+        .arg("GET")
+        .arg("list-max-*")
+        .query_async(&mut c)
+        .await
+        .unwrap();
+    assert_eq!(v, vec!["list-max-listpack-size".to_owned(), "4".to_owned()]);
+    let _: () = c.set("k", 1).await.unwrap();
+    let info: String = cmd("INFO").query_async(&mut c).await.unwrap();
+    assert!(info.contains("redis_version:7.0.15"), "{info}");
+    assert!(info.contains("connected_clients:"), "{info}");
+    assert!(info.contains("db0:keys=1,expires=0"), "{info}");
+    let keyspace: String = cmd("INFO")
+        .arg("keyspace")
+        .query_async(&mut c)
+        .await
+        .unwrap();
+    assert!(!keyspace.contains("redis_version"));
+    let count: i64 = cmd("COMMAND")
+        .arg("COUNT")
+        .query_async(&mut c)
+        .await
+        .unwrap();
+    assert!(count > 100);
+    let info: Value = cmd("COMMAND")
+        .arg("INFO")
+        .arg("get")
+        .query_async(&mut c)
+        .await
+        .unwrap();
+    assert!(format!("{info:?}").contains("get"));
+    let _: () = cmd("FUNCTION")
+        .arg("FLUSH")
+        .query_async(&mut c)
+        .await
+        .unwrap();
+    let time: Vec<String> = cmd("TIME").query_async(&mut c).await.unwrap();
+    assert_eq!(time.len(), 2);
+    let hello: Value = cmd("HELLO").arg(2).query_async(&mut c).await.unwrap();
+    assert!(format!("{hello:?}").contains("7.0.15"));
+    assert_eq!(
+        cmd("ECHO")
+            .arg("hi")
+            .query_async::<String>(&mut c)
+            .await
+            .unwrap(),
+        "hi"
+    );
+}

@@ -1,0 +1,380 @@
+//! Day 4 acceptance tests, through the `redis` crate: lists, hashes, sets, sorted sets and
+//! TTL (lazy and active expiry).
+
+mod support;
+
+use std::time::Duration;
+
+use redis::{AsyncCommands, cmd};
+use support::start;
+
+#[tokio::test]
+async fn lists_push_pop_range_and_friends() {
+    let server = start().await;
+    let mut c = server.client().await;
+    assert_eq!(
+        c.rpush::<_, _, i64>("l", &["a", "b", "c"]).await.unwrap(),
+        3
+    );
+    assert_eq!(c.lpush::<_, _, i64>("l", "z").await.unwrap(), 4);
+    assert_eq!(
+        c.lrange::<_, Vec<String>>("l", 0, -1).await.unwrap(),
+        ["z", "a", "b", "c"]
+    );
+    assert_eq!(
+        c.lrange::<_, Vec<String>>("l", -2, 100).await.unwrap(),
+        ["b", "c"]
+    );
+    assert_eq!(c.lindex::<_, String>("l", -1).await.unwrap(), "c");
+    let popped: Vec<String> = cmd("LPOP")
+        .arg("l")
+        .arg(2)
+        .query_async(&mut c)
+        .await
+        .unwrap();
+    assert_eq!(popped, ["z", "a"]);
+    assert_eq!(
+        c.linsert_before::<_, _, _, i64>("l", "c", "x")
+            .await
+            .unwrap(),
+        3
+    );
+    let pos: i64 = cmd("LPOS")
+        .arg("l")
+        .arg("c")
+        .query_async(&mut c)
+        .await
+        .unwrap();
+    assert_eq!(pos, 2);
+    let moved: String = cmd("LMOVE")
+        .arg("l")
+        .arg("dst")
+        .arg("LEFT")
+        .arg("RIGHT")
+        .query_async(&mut c)
+        .await
+        .unwrap();
+    assert_eq!(moved, "b");
+    let _: () = c.ltrim("l", 0, 0).await.unwrap();
+    assert_eq!(c.lrange::<_, Vec<String>>("l", 0, -1).await.unwrap(), ["x"]);
+    assert_eq!(c.rpop::<_, String>("l", None).await.unwrap(), "x");
+    assert!(
+        !c.exists::<_, bool>("l").await.unwrap(),
+        "an emptied list is deleted"
+    );
+}
+
+#[tokio::test]
+async fn hashes() {
+    let server = start().await;
+    let mut c = server.client().await;
+    assert_eq!(
+        c.hset_multiple::<_, _, _, String>("h", &[("a", "1"), ("b", "2")])
+            .await
+            .unwrap(),
+        "OK"
+    );
+    assert_eq!(c.hget::<_, _, String>("h", "a").await.unwrap(), "1");
+    assert_eq!(c.hincr::<_, _, _, i64>("h", "a", 41).await.unwrap(), 42);
+    assert_eq!(c.hlen::<_, i64>("h").await.unwrap(), 2);
+    let mut all: Vec<(String, String)> = c.hgetall("h").await.unwrap();
+    all.sort();
+    assert_eq!(all, [("a".into(), "42".into()), ("b".into(), "2".into())]);
+    assert_eq!(c.hdel::<_, _, i64>("h", &["a", "nope"]).await.unwrap(), 1);
+    assert!(!c.hexists::<_, _, bool>("h", "a").await.unwrap());
+    let _: () = c.hset("h", "s", "x").await.unwrap();
+    let e = c.hincr::<_, _, _, i64>("h", "s", 1).await.unwrap_err();
+    assert_eq!(e.detail(), Some("hash value is not an integer"));
+}
+
+#[tokio::test]
+async fn sets_and_their_algebra() {
+    let server = start().await;
+    let mut c = server.client().await;
+    assert_eq!(c.sadd::<_, _, i64>("a", &["1", "2", "3"]).await.unwrap(), 3);
+    assert_eq!(c.sadd::<_, _, i64>("b", &["2", "3", "4"]).await.unwrap(), 3);
+    let mut inter: Vec<String> = c.sinter(&["a", "b"]).await.unwrap();
+    inter.sort();
+    assert_eq!(inter, ["2", "3"]);
+    let mut union: Vec<String> = c.sunion(&["a", "b"]).await.unwrap();
+    union.sort();
+    assert_eq!(union, ["1", "2", "3", "4"]);
+    let diff: Vec<String> = c.sdiff(&["a", "b"]).await.unwrap();
+    assert_eq!(diff, ["1"]);
+    assert_eq!(
+        c.sinterstore::<_, _, i64>("dst", &["a", "b"])
+            .await
+            .unwrap(),
+        2
+    );
+    assert!(c.sismember::<_, _, bool>("dst", "2").await.unwrap());
+    assert!(c.smove::<_, _, _, bool>("a", "b", "1").await.unwrap());
+    assert_eq!(c.scard::<_, i64>("b").await.unwrap(), 4);
+    let popped: Vec<String> = cmd("SPOP")
+        .arg("b")
+        .arg(10)
+        .query_async(&mut c)
+        .await
+        .unwrap();
+    assert_eq!(popped.len(), 4);
+    assert!(!c.exists::<_, bool>("b").await.unwrap());
+}
+
+#[tokio::test]
+async fn sorted_sets_ranges_ranks_and_flags() {
+    let server = start().await;
+    let mut c = server.client().await;
+    let added: i64 = c
+        .zadd_multiple("z", &[(1, "a"), (2, "b"), (3, "c"), (4, "d")])
+        .await
+        .unwrap();
+    assert_eq!(added, 4);
+    assert_eq!(
+        c.zrange::<_, Vec<String>>("z", 0, -1).await.unwrap(),
+        ["a", "b", "c", "d"]
+    );
+    let with: Vec<(String, f64)> = c.zrange_withscores("z", 0, 1).await.unwrap();
+    assert_eq!(with, [("a".into(), 1.0), ("b".into(), 2.0)]);
+    assert_eq!(c.zrank::<_, _, i64>("z", "c").await.unwrap(), 2);
+    assert_eq!(c.zrevrank::<_, _, i64>("z", "c").await.unwrap(), 1);
+    let by_score: Vec<String> = cmd("ZRANGE")
+        .arg("z")
+        .arg("(1")
+        .arg("+inf")
+        .arg("BYSCORE")
+        .arg("LIMIT")
+        .arg(1)
+        .arg(2)
+        .query_async(&mut c)
+        .await
+        .unwrap();
+    assert_eq!(by_score, ["c", "d"]);
+    let rev: Vec<String> = cmd("ZRANGE")
+        .arg("z")
+        .arg(3)
+        .arg(2)
+        .arg("BYSCORE")
+        .arg("REV")
+        .query_async(&mut c)
+        .await
+        .unwrap();
+    assert_eq!(rev, ["c", "b"]);
+    assert_eq!(c.zcount::<_, _, _, i64>("z", 2, 3).await.unwrap(), 2);
+    // GT only raises scores; CH counts changed members.
+    let changed: i64 = cmd("ZADD")
+        .arg("z")
+        .arg("GT")
+        .arg("CH")
+        .arg(0)
+        .arg("a")
+        .arg(10)
+        .arg("b")
+        .query_async(&mut c)
+        .await
+        .unwrap();
+    assert_eq!(changed, 1);
+    assert_eq!(c.zscore::<_, _, f64>("z", "b").await.unwrap(), 10.0);
+    let inc: f64 = cmd("ZADD")
+        .arg("z")
+        .arg("INCR")
+        .arg(0.5)
+        .arg("a")
+        .query_async(&mut c)
+        .await
+        .unwrap();
+    assert_eq!(inc, 1.5);
+    let popped: Vec<(String, f64)> = cmd("ZPOPMIN").arg("z").query_async(&mut c).await.unwrap();
+    assert_eq!(popped, [("a".into(), 1.5)]);
+    assert_eq!(
+        c.zrembyscore::<_, _, _, i64>("z", "-inf", 3).await.unwrap(),
+        1
+    );
+    assert_eq!(c.zcard::<_, i64>("z").await.unwrap(), 2);
+    let _: () = c
+        .zadd_multiple("lex", &[(0, "a"), (0, "b"), (0, "c")])
+        .await
+        .unwrap();
+    let lex: Vec<String> = cmd("ZRANGEBYLEX")
+        .arg("lex")
+        .arg("(a")
+        .arg("[c")
+        .query_async(&mut c)
+        .await
+        .unwrap();
+    assert_eq!(lex, ["b", "c"]);
+    let e = cmd("ZADD")
+        .arg("z")
+        .arg("nan")
+        .arg("x")
+        .query_async::<i64>(&mut c)
+        .await
+        .unwrap_err();
+    assert_eq!(e.detail(), Some("value is not a valid float"));
+}
+
+#[tokio::test]
+async fn ttl_commands_and_options() {
+    let server = start().await;
+    let mut c = server.client().await;
+    let _: () = c.set("k", "v").await.unwrap();
+    assert_eq!(c.ttl::<_, i64>("k").await.unwrap(), -1);
+    assert_eq!(c.ttl::<_, i64>("missing").await.unwrap(), -2);
+    assert!(c.expire::<_, bool>("k", 100).await.unwrap());
+    let ttl: i64 = c.ttl("k").await.unwrap();
+    assert!((99..=100).contains(&ttl));
+    // NX refuses (there is a TTL), GT refuses a smaller one, LT accepts it.
+    let nx: i64 = cmd("EXPIRE")
+        .arg("k")
+        .arg(50)
+        .arg("NX")
+        .query_async(&mut c)
+        .await
+        .unwrap();
+    let gt: i64 = cmd("EXPIRE")
+        .arg("k")
+        .arg(50)
+        .arg("GT")
+        .query_async(&mut c)
+        .await
+        .unwrap();
+    let lt: i64 = cmd("EXPIRE")
+        .arg("k")
+        .arg(50)
+        .arg("LT")
+        .query_async(&mut c)
+        .await
+        .unwrap();
+    assert_eq!((nx, gt, lt), (0, 0, 1));
+    let at: i64 = cmd("PEXPIRETIME")
+        .arg("k")
+        .query_async(&mut c)
+        .await
+        .unwrap();
+    assert!(at > 1_700_000_000_000);
+    assert!(c.persist::<_, bool>("k").await.unwrap());
+    assert_eq!(c.ttl::<_, i64>("k").await.unwrap(), -1);
+    // A time in the past deletes the key at once.
+    let _: () = cmd("PEXPIREAT")
+        .arg("k")
+        .arg(1)
+        .query_async(&mut c)
+        .await
+        .unwrap();
+    assert!(!c.exists::<_, bool>("k").await.unwrap());
+}
+
+#[tokio::test]
+async fn expired_keys_vanish_lazily_and_actively() {
+    let server = start().await;
+    let mut c = server.client().await;
+    for i in 0..200 {
+        let _: () = cmd("SET")
+            .arg(format!("k{i}"))
+            .arg("v")
+            .arg("PX")
+            .arg(1)
+            .query_async(&mut c)
+            .await
+            .unwrap();
+    }
+    let _: () = c.set("keep", "v").await.unwrap();
+    // Nobody reads the keys: only the active cycle can remove them, so DBSIZE (which counts
+    // keys not yet collected, like Redis) falls to 1. Poll, never assume a time.
+    let drained = async {
+        loop {
+            let size: i64 = cmd("DBSIZE").query_async(&mut c).await.unwrap();
+            if size == 1 {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    };
+    tokio::time::timeout(Duration::from_secs(20), drained)
+        .await
+        .expect("active expiry removed the keys");
+    // Lazy: a key read after its TTL is gone, even before the active cycle sees it.
+    let _: () = cmd("SET")
+        .arg("lazy")
+        .arg("v")
+        .arg("PX")
+        .arg(1)
+        .query_async(&mut c)
+        .await
+        .unwrap();
+    let gone = async {
+        loop {
+            if c.get::<_, Option<String>>("lazy").await.unwrap().is_none() {
+                break;
+            }
+            tokio::task::yield_now().await;
+        }
+    };
+    tokio::time::timeout(Duration::from_secs(10), gone)
+        .await
+        .expect("lazy expiry");
+}
+
+#[tokio::test]
+async fn blpop_waits_for_a_push_from_another_client() {
+    let server = start().await;
+    let mut waiter = server.client().await;
+    let mut pusher = server.client().await;
+    let blocked = tokio::spawn(async move {
+        let got: Option<(String, String)> = cmd("BLPOP")
+            .arg("jobs")
+            .arg(0)
+            .query_async(&mut waiter)
+            .await
+            .unwrap();
+        got
+    });
+    // Push only once the server reports the client as blocked (INFO clients), then check
+    // the waiter received exactly that element.
+    loop {
+        let info: String = cmd("INFO")
+            .arg("clients")
+            .query_async(&mut pusher)
+            .await
+            .unwrap();
+        if info.contains("blocked_clients:1") {
+            break;
+        }
+        tokio::task::yield_now().await;
+    }
+    let _: i64 = pusher.rpush("jobs", "job-1").await.unwrap();
+    let got = tokio::time::timeout(Duration::from_secs(10), blocked)
+        .await
+        .expect("unblocked")
+        .unwrap();
+    assert_eq!(got, Some(("jobs".into(), "job-1".into())));
+    assert!(!pusher.exists::<_, bool>("jobs").await.unwrap());
+}
+
+#[tokio::test]
+async fn blocking_pops_time_out_with_a_null_and_serve_at_once_when_data_exists() {
+    let server = start().await;
+    let mut c = server.client().await;
+    let none: Option<(String, String)> = cmd("BLPOP")
+        .arg("empty")
+        .arg("0.05")
+        .query_async(&mut c)
+        .await
+        .unwrap();
+    assert_eq!(none, None);
+    let _: i64 = c.zadd("z", "m", 2).await.unwrap();
+    let got: (String, String, f64) = cmd("BZPOPMIN")
+        .arg("nothing")
+        .arg("z")
+        .arg(1)
+        .query_async(&mut c)
+        .await
+        .unwrap();
+    assert_eq!(got, ("z".into(), "m".into(), 2.0));
+    let e = cmd("BLPOP")
+        .arg("l")
+        .arg(-1)
+        .query_async::<()>(&mut c)
+        .await
+        .unwrap_err();
+    assert_eq!(e.detail(), Some("timeout is negative"));
+}

@@ -1,0 +1,98 @@
+//! Shared helpers for go-redis's acceptance tests: start a server on port 0, talk to it with
+//! raw bytes or with the `redis` crate.
+
+#![allow(dead_code)] // each test file uses a different subset
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use go_redis::Config;
+use go_redis::resp::Frame;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+
+/// A database server running in the background of a test.
+pub struct TestServer {
+    /// Where it listens.
+    pub addr: SocketAddr,
+    /// Send (or drop) to shut it down gracefully.
+    pub stop: Option<oneshot::Sender<()>>,
+    /// The server task.
+    pub task: JoinHandle<Result<(), go_redis::Error>>,
+}
+
+impl TestServer {
+    /// A `redis` crate connection to it.
+    pub async fn client(&self) -> redis::aio::MultiplexedConnection {
+        redis::Client::open(format!("redis://{}", self.addr))
+            .expect("a valid redis URL")
+            .get_multiplexed_async_connection()
+            .await
+            .expect("connect with the redis crate")
+    }
+}
+
+/// Starts the full database server with `config` on 127.0.0.1:0.
+pub async fn start_with(config: Config) -> TestServer {
+    let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind port 0");
+    let addr = listener.local_addr().expect("local addr");
+    let (stop, stopped) = oneshot::channel::<()>();
+    let task = tokio::spawn(go_redis::serve_database(listener, config, async move {
+        let _ = stopped.await;
+    }));
+    TestServer {
+        addr,
+        stop: Some(stop),
+        task,
+    }
+}
+
+/// Starts the database server with the default config.
+pub async fn start() -> TestServer {
+    start_with(Config::default()).await
+}
+
+/// Sends raw bytes and reads until `frames` complete RESP frames arrived (or EOF / 10 s).
+pub async fn exchange(stream: &mut TcpStream, bytes: &[u8], frames: usize) -> Vec<Frame> {
+    stream.write_all(bytes).await.expect("write request");
+    read_frames(stream, frames).await
+}
+
+/// Reads until `frames` complete RESP frames arrived, the peer closed, or 10 s passed.
+pub async fn read_frames(stream: &mut TcpStream, frames: usize) -> Vec<Frame> {
+    let mut buf = Vec::new();
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    loop {
+        let parsed = Frame::parse_all(&buf).expect("server sent valid RESP");
+        if parsed.len() >= frames {
+            return parsed;
+        }
+        let mut chunk = [0u8; 4096];
+        match tokio::time::timeout_at(deadline, stream.read(&mut chunk)).await {
+            Ok(Ok(0)) | Err(_) => return parsed,
+            Ok(Ok(n)) => buf.extend_from_slice(&chunk[..n]),
+            Ok(Err(_)) => return parsed,
+        }
+    }
+}
+
+/// Whether the server closed `stream` (reads EOF or a reset within 10 s).
+pub async fn is_closed(stream: &mut TcpStream) -> bool {
+    let mut chunk = [0u8; 64];
+    matches!(
+        tokio::time::timeout(Duration::from_secs(10), stream.read(&mut chunk)).await,
+        Ok(Ok(0)) | Ok(Err(_))
+    )
+}
+
+/// A simple-string frame.
+pub fn simple(text: &str) -> Frame {
+    Frame::Simple(text.into())
+}
+
+/// A bulk frame.
+pub fn bulk(text: &str) -> Frame {
+    Frame::Bulk(bytes::Bytes::copy_from_slice(text.as_bytes()))
+}

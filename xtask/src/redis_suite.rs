@@ -1,0 +1,168 @@
+//! `cargo xtask redis-suite --tests DIR`: the Redis project's own TCL test suite against go-redis.
+//!
+//! DIR is an export of the Redis 7.0.15 source tree's test harness (`runtest` and `tests/`),
+//! kept outside this repository (it is not ours to vendor). For each unit, a fresh go-redis
+//! release build is started on a free port and `runtest` runs against it in external mode
+//! with the flags from research/redis.md §3.4; the table counts `[ok]`, `[err]` and
+//! `[exception]` lines. Needs `tclsh` (Debian package `tcl`).
+
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+use anyhow::{Context, Result, ensure};
+
+use crate::util::{self, cargo};
+
+/// The units the course is measured on (issue #6).
+pub const UNITS: &[&str] = &[
+    "unit/type/incr",
+    "unit/type/string",
+    "unit/keyspace",
+    "unit/expire",
+    "unit/type/list",
+    "unit/type/hash",
+    "unit/type/set",
+    "unit/type/zset",
+    "unit/protocol",
+    "unit/quit",
+    "unit/info-command",
+];
+
+/// Tags denied: features a clone cannot or need not have (DEBUG, replication, RESP3, ...).
+const DENY_TAGS: &str = "-needs:debug -needs:repl -needs:save -needs:config-maxmemory -needs:reset \
+     -needs:config-resetstat -needs:pfdebug -needs:latency -needs:local-process -slow -resp3";
+
+/// One unit's counts.
+struct UnitResult {
+    unit: String,
+    ok: usize,
+    err: usize,
+    exception: usize,
+}
+
+/// Runs the suite; returns whether every unit ran without an exception.
+pub fn run(root: &Path, tests: &Path, only: &[String]) -> Result<bool> {
+    ensure!(
+        tests.join("runtest").is_file() && tests.join("tests").is_dir(),
+        "{} is not a Redis test tree (no runtest / tests/); export one with \
+         `git archive 7.0.15 tests runtest src/version.h | tar -x -C DIR`",
+        tests.display()
+    );
+    ensure!(
+        Command::new("tclsh").arg("/dev/null").status().is_ok(),
+        "tclsh not found: install Tcl (`apt-get install -y tcl`)"
+    );
+    util::run(cargo().current_dir(root).args([
+        "build",
+        "--release",
+        "-q",
+        "-p",
+        "go-redis",
+        "--bin",
+        "go-redis",
+    ]))?;
+    let server = root.join("target").join("release").join("go-redis");
+    let units: Vec<String> = if only.is_empty() {
+        UNITS.iter().map(|u| u.to_string()).collect()
+    } else {
+        only.to_vec()
+    };
+    let mut results = Vec::new();
+    for unit in &units {
+        println!("redis-suite: {unit} ...");
+        results.push(run_unit(&server, tests, unit)?);
+    }
+    println!("\n| unit | passed | failed | exceptions | pass rate |");
+    println!("|---|---:|---:|---:|---:|");
+    let (mut ok, mut err) = (0, 0);
+    for r in &results {
+        let total = r.ok + r.err;
+        let rate = if total == 0 {
+            0.0
+        } else {
+            100.0 * r.ok as f64 / total as f64
+        };
+        println!(
+            "| {} | {} | {} | {} | {rate:.1} % |",
+            r.unit, r.ok, r.err, r.exception
+        );
+        ok += r.ok;
+        err += r.err;
+    }
+    println!(
+        "| **total** | {ok} | {err} | | {:.1} % |",
+        100.0 * ok as f64 / (ok + err).max(1) as f64
+    );
+    Ok(results.iter().all(|r| r.exception == 0))
+}
+
+fn run_unit(server: &Path, tests: &Path, unit: &str) -> Result<UnitResult> {
+    let port = common::free_port()?;
+    let mut child = Command::new(server)
+        .args(["--port", &port.to_string()])
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .with_context(|| format!("cannot start {}", server.display()))?;
+    let result = (|| -> Result<UnitResult> {
+        common::wait_for_port(("127.0.0.1", port), Duration::from_secs(10))?;
+        let output = Command::new("./runtest")
+            .current_dir(tests)
+            .args([
+                "--host",
+                "127.0.0.1",
+                "--port",
+                &port.to_string(),
+                "--single",
+                unit,
+            ])
+            .args([
+                "--durable",
+                "--ignore-encoding",
+                "--ignore-digest",
+                "--timeout",
+                "600",
+            ])
+            .args(["--tags", DENY_TAGS])
+            .stdin(Stdio::null())
+            .output()
+            .context("running runtest")?;
+        let text = strip_ansi(&String::from_utf8_lossy(&output.stdout));
+        let count = |tag: &str| text.lines().filter(|l| l.starts_with(tag)).count();
+        for line in text
+            .lines()
+            .filter(|l| l.starts_with("[err]") || l.starts_with("[exception]"))
+        {
+            println!("    {line}");
+        }
+        Ok(UnitResult {
+            unit: unit.to_owned(),
+            ok: count("[ok]"),
+            err: count("[err]"),
+            exception: count("[exception]"),
+        })
+    })();
+    let _ = child.kill();
+    let _ = child.wait();
+    result
+}
+
+/// Removes ANSI colour codes (`ESC [ ... m`).
+fn strip_ansi(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c == '\u{1b}' && chars.peek() == Some(&'[') {
+            for d in chars.by_ref() {
+                if d.is_ascii_alphabetic() {
+                    break;
+                }
+            }
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
