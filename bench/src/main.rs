@@ -7,6 +7,8 @@
 
 use std::process::ExitCode;
 
+mod gee_web;
+
 /// One line of the results table: a measurement of a course and of its peer, same unit.
 struct Row {
     /// The course crate measured, e.g. `gee-web`.
@@ -23,7 +25,7 @@ struct Row {
 
 /// The courses that have benchmarks, each a function producing its rows.
 type Suite = (&'static str, fn() -> Vec<Row>);
-const SUITES: &[Suite] = &[];
+const SUITES: &[Suite] = &[("gee-web", gee_web::suite)];
 
 fn main() -> ExitCode {
     let wanted = std::env::args().nth(1);
