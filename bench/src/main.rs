@@ -6,6 +6,7 @@
 //! table.
 
 mod gee_cache;
+mod gee_web;
 mod go_redis;
 
 use std::process::ExitCode;
@@ -26,7 +27,11 @@ struct Row {
 
 /// The courses that have benchmarks, each a function producing its rows.
 type Suite = (&'static str, fn() -> Vec<Row>);
-const SUITES: &[Suite] = &[("gee-cache", gee_cache::suite), ("go-redis", go_redis::suite)];
+const SUITES: &[Suite] = &[
+    ("gee-web", gee_web::suite),
+    ("gee-cache", gee_cache::suite),
+    ("go-redis", go_redis::suite),
+];
 
 fn main() -> ExitCode {
     let wanted = std::env::args().nth(1);

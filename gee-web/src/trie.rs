@@ -146,18 +146,25 @@ pub fn parse_pattern(pattern: &str) -> Result<Vec<Segment<'_>>, PatternError> {
 }
 // ANCHOR_END: parse_pattern
 
+/// The byte a static segment is indexed by: its first, or `/` for the empty segment.
+fn first_byte(segment: &str) -> u8 {
+    segment.as_bytes().first().copied().unwrap_or(b'/')
+}
+
 /// How many parameters [`Params`] keeps inline before it spills to the heap.
-const INLINE_PARAMS: usize = 6;
+const INLINE_PARAMS: usize = 4;
 
 /// The values a lookup captured, as byte ranges `(start, end)` of the path, in pattern order.
 ///
 /// Ranges rather than strings: the path already holds the bytes, so matching copies nothing.
-/// Up to six fit inline; more (rare) spill into a `Vec`.
+/// Up to four fit inline, as `u32` offsets (a request line is far shorter than 4 GiB, and
+/// [`Node::at`] refuses longer paths); more (rare) spill into a `Vec`. Small matters here:
+/// a `Params` is made for every lookup.
 #[derive(Clone, Default)]
 pub struct Params {
-    inline: [(usize, usize); INLINE_PARAMS],
+    inline: [(u32, u32); INLINE_PARAMS],
     len: usize,
-    spill: Vec<(usize, usize)>,
+    spill: Vec<(u32, u32)>,
 }
 
 impl Params {
@@ -178,13 +185,14 @@ impl Params {
 
     /// The `i`-th captured range, in pattern order.
     pub fn get(&self, i: usize) -> Option<(usize, usize)> {
-        if i >= self.len {
-            None
+        let (start, end) = if i >= self.len {
+            return None;
         } else if i < INLINE_PARAMS {
-            Some(self.inline[i])
+            self.inline[i]
         } else {
-            self.spill.get(i - INLINE_PARAMS).copied()
-        }
+            *self.spill.get(i - INLINE_PARAMS)?
+        };
+        Some((start as usize, end as usize))
     }
 
     /// The `i`-th captured value, sliced out of the `path` that was matched.
@@ -193,7 +201,9 @@ impl Params {
         path.get(start..end)
     }
 
-    fn push(&mut self, range: (usize, usize)) {
+    /// Records a range; offsets fit in `u32` because `at` refuses longer paths.
+    fn push(&mut self, (start, end): (usize, usize)) {
+        let range = (start as u32, end as u32);
         if self.len < INLINE_PARAMS {
             self.inline[self.len] = range;
         } else {
@@ -249,7 +259,12 @@ struct CatchAllChild<T> {
 /// exact segments in `statics`, at most one `:param`, at most one `*catch-all`.
 #[derive(Debug, Clone)]
 pub struct Node<T> {
+    /// The first byte of each static child's text (`/` for the empty segment, which no real
+    /// segment starts with), scanned before comparing whole segments: matchit's trick.
+    first_bytes: Vec<u8>,
     statics: Vec<(Box<str>, Node<T>)>,
+    /// How many routes pass through this node; busier static siblings are tried first.
+    weight: usize,
     param: Option<Box<ParamChild<T>>>,
     catch_all: Option<Box<CatchAllChild<T>>>,
     leaf: Option<Leaf<T>>,
@@ -258,7 +273,9 @@ pub struct Node<T> {
 impl<T> Default for Node<T> {
     fn default() -> Self {
         Self {
+            first_bytes: Vec::new(),
             statics: Vec::new(),
+            weight: 0,
             param: None,
             catch_all: None,
             leaf: None,
@@ -290,13 +307,21 @@ impl<T> Node<T> {
         for segment in segments {
             node = match *segment {
                 Segment::Static(text) => {
-                    let at = match node.statics.iter().position(|(s, _)| &**s == text) {
+                    let mut at = match node.statics.iter().position(|(s, _)| &**s == text) {
                         Some(at) => at,
                         None => {
+                            node.first_bytes.push(first_byte(text));
                             node.statics.push((text.into(), Node::new()));
                             node.statics.len() - 1
                         }
                     };
+                    // Keep the busiest children first: lookup tries them in order.
+                    node.statics[at].1.weight += 1;
+                    while at > 0 && node.statics[at - 1].1.weight < node.statics[at].1.weight {
+                        node.statics.swap(at - 1, at);
+                        node.first_bytes.swap(at - 1, at);
+                        at -= 1;
+                    }
                     &mut node.statics[at].1
                 }
                 Segment::Param(name) => {
@@ -377,48 +402,93 @@ impl<T> Node<T> {
     /// captured ranges. Static segments are tried first, then the `:param`, then the
     /// `*catch-all`, backing up when a branch leads nowhere.
     pub fn at(&self, path: &str, params: &mut Params) -> Option<&Leaf<T>> {
+        if path.len() > u32::MAX as usize {
+            return None;
+        }
         let rest = path.strip_prefix('/')?;
-        self.find(rest, path.len() - rest.len(), params)
+        let saved = params.len();
+        let found = self.find(rest, path.len() - rest.len(), params);
+        if found.is_none() {
+            params.truncate(saved);
+        }
+        found
     }
 
     /// Matches `rest` (the path after the segments matched so far, which began at byte
     /// `offset` of the full path) against this node's children.
+    ///
+    /// Backing up needs recursion: a frame must survive to try the next kind of child. But
+    /// most nodes offer no second choice, and there the walk simply moves down in a loop,
+    /// which is what makes lookups cheap. A failed branch may leave parameters behind; the
+    /// frame that tries the next alternative truncates them.
     fn find(&self, rest: &str, offset: usize, params: &mut Params) -> Option<&Leaf<T>> {
         // ANCHOR: ex_find
-        let (segment, tail) = match rest.find('/') {
-            Some(slash) => (&rest[..slash], Some(&rest[slash + 1..])),
-            None => (rest, None),
-        };
-        let next = offset + segment.len() + 1;
-        // 1. An exact segment always wins...
-        for (text, child) in &self.statics {
-            if **text == *segment {
-                if let Some(leaf) = child.descend(tail, next, params) {
-                    return Some(leaf);
+        let (mut node, mut rest, mut offset) = (self, rest, offset);
+        loop {
+            let (segment, tail) = match rest.bytes().position(|b| b == b'/') {
+                Some(slash) => (&rest[..slash], Some(&rest[slash + 1..])),
+                None => (rest, None),
+            };
+            let next = offset + segment.len() + 1;
+            // 1. An exact segment always wins...
+            if let Some(child) = node.static_child(segment) {
+                let fallback = node.param.is_some() || node.catch_all.is_some();
+                match tail {
+                    None if !fallback => return child.leaf.as_ref(),
+                    Some(tail) if !fallback => {
+                        (node, rest, offset) = (child, tail, next);
+                        continue;
+                    }
+                    _ => {
+                        if let Some(leaf) = child.descend(tail, next, params) {
+                            return Some(leaf);
+                        }
+                    }
                 }
-                break;
             }
-        }
-        // 2. ... then a parameter, which takes any one non-empty segment ...
-        if let Some(param) = &self.param
-            && !segment.is_empty()
-        {
-            let saved = params.len();
-            params.push((offset, offset + segment.len()));
-            if let Some(leaf) = param.node.descend(tail, next, params) {
-                return Some(leaf);
+            // 2. ... then a parameter, which takes any one non-empty segment ...
+            if let Some(param) = &node.param
+                && !segment.is_empty()
+            {
+                let saved = params.len();
+                params.push((offset, offset + segment.len()));
+                match tail {
+                    None if node.catch_all.is_none() => return param.node.leaf.as_ref(),
+                    Some(tail) if node.catch_all.is_none() => {
+                        (node, rest, offset) = (&param.node, tail, next);
+                        continue;
+                    }
+                    _ => {
+                        if let Some(leaf) = param.node.descend(tail, next, params) {
+                            return Some(leaf);
+                        }
+                    }
+                }
+                params.truncate(saved);
             }
-            params.truncate(saved);
+            // 3. ... and a catch-all takes whatever is left, if anything is.
+            if let Some(catch_all) = &node.catch_all
+                && !rest.is_empty()
+            {
+                params.push((offset, offset + rest.len()));
+                return Some(&catch_all.leaf);
+            }
+            return None;
         }
-        // 3. ... and a catch-all takes whatever is left, if anything is.
-        if let Some(catch_all) = &self.catch_all
-            && !rest.is_empty()
-        {
-            params.push((offset, offset + rest.len()));
-            return Some(&catch_all.leaf);
-        }
-        None
         // ANCHOR_END: ex_find
+    }
+
+    /// The static child whose text is exactly `segment`: first bytes first, then lengths
+    /// (stored next to the text's pointer), and only then the bytes themselves.
+    fn static_child(&self, segment: &str) -> Option<&Node<T>> {
+        let first = first_byte(segment);
+        self.first_bytes
+            .iter()
+            .zip(&self.statics)
+            .find(|(byte, (text, _))| {
+                **byte == first && text.len() == segment.len() && **text == *segment
+            })
+            .map(|(_, (_, child))| child)
     }
     // ANCHOR_END: lookup
 
@@ -496,6 +566,28 @@ mod tests {
         let (p, values) = matched(&root, "/1/2/3/4/5/6/7/8").unwrap();
         assert_eq!(p, pattern);
         assert_eq!(values, ["1", "2", "3", "4", "5", "6", "7", "8"]);
+    }
+
+    #[test]
+    fn a_failed_param_branch_falls_back_to_the_catch_all() {
+        let root = tree(&["/f/*rest", "/f/:x/y", "/f/s/t"]);
+        assert_eq!(matched(&root, "/f/1/y").unwrap(), ("/f/:x/y", vec!["1"]));
+        assert_eq!(matched(&root, "/f/1/z").unwrap(), ("/f/*rest", vec!["1/z"]));
+        assert_eq!(matched(&root, "/f/s/t").unwrap(), ("/f/s/t", vec![]));
+        assert_eq!(matched(&root, "/f/s/y").unwrap(), ("/f/:x/y", vec!["s"]));
+        assert_eq!(matched(&root, "/f/s/u").unwrap(), ("/f/*rest", vec!["s/u"]));
+        let mut params = Params::new();
+        assert!(root.at("/g/1", &mut params).is_none());
+        assert!(params.is_empty(), "a miss leaves no parameters behind");
+    }
+
+    #[test]
+    fn busier_static_siblings_come_first_but_all_match() {
+        let root = tree(&["/a", "/b/1", "/b/2", "/b/3", "/c"]);
+        assert_eq!(&*root.statics[0].0, "b");
+        for path in ["/a", "/b/1", "/b/3", "/c"] {
+            assert_eq!(matched(&root, path).unwrap().0, path);
+        }
     }
 
     #[test]

@@ -135,6 +135,20 @@ async fn a_panic_does_not_affect_concurrent_requests() {
     assert_eq!(reply.body, "slow and fine\n");
 }
 
+/// COURSE-NOTES gee-web 8: the Go `/panic` handler passed a *value* (`names[100]`) as the
+/// format string of `c.String`, so a value containing `%` verbs would be mangled. Here
+/// `c.string` takes text, never a format: it is sent as is.
+#[tokio::test]
+async fn go_bug_day7_value_used_as_format_string() {
+    let mut r = Engine::default();
+    r.get("/name", async |c: &mut Context| {
+        let names = ["50% off %s %d {}".to_owned()];
+        c.string(StatusCode::OK, names[0].clone())
+    });
+    let server = start(r).await;
+    assert_eq!(get(server.addr, "/name").await.body, "50% off %s %d {}");
+}
+
 #[test]
 fn panic_messages_are_read_from_str_and_string_payloads() {
     use gee_web::middleware::recovery::panic_message;
