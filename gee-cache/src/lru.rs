@@ -72,6 +72,8 @@ struct Entry<V> {
     value: V,
     /// `key.len() + value.size()` when it was added: what it counts against the budget.
     weight: usize,
+    /// The key's hash, kept so that growing the table or evicting never re-reads the key.
+    hash: u64,
 }
 
 /// One place in the slot vector: its links, and an entry unless the slot is free.
@@ -146,7 +148,10 @@ impl<V: Value> Lru<V> {
         let slots = &self.slots;
         self.table
             .find(hash, |&i| {
-                slots[i].entry.as_ref().is_some_and(|e| e.key == key)
+                slots[i]
+                    .entry
+                    .as_ref()
+                    .is_some_and(|e| e.hash == hash && e.key == key)
             })
             .copied()
     }
@@ -200,13 +205,15 @@ impl<V: Value> Lru<V> {
             self.move_to_front(index);
         } else {
             let key: String = key.into();
-            let index = self.alloc(Entry { key, value, weight });
-            let (slots, hasher) = (&self.slots, &self.hasher);
+            let index = self.alloc(Entry {
+                key,
+                value,
+                weight,
+                hash,
+            });
+            let slots = &self.slots;
             self.table.insert_unique(hash, index, |&i| {
-                slots[i]
-                    .entry
-                    .as_ref()
-                    .map_or(0, |e| hasher.hash_one(e.key.as_str()))
+                slots[i].entry.as_ref().map_or(0, |e| e.hash)
             });
             self.push_front(index);
             self.bytes += weight;
@@ -260,8 +267,7 @@ impl<V: Value> Lru<V> {
     fn take(&mut self, index: usize) -> Option<Entry<V>> {
         let entry = self.slots.get_mut(index)?.entry.take()?;
         self.unlink(index);
-        let hash = self.hasher.hash_one(entry.key.as_str());
-        if let Ok(found) = self.table.find_entry(hash, |&i| i == index) {
+        if let Ok(found) = self.table.find_entry(entry.hash, |&i| i == index) {
             found.remove();
         }
         self.free.push(index);

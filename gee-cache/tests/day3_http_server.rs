@@ -70,7 +70,7 @@ async fn go_bug_query_escape_plus_in_key() {
 }
 
 #[tokio::test]
-async fn group_names_with_a_slash_and_keys_with_slashes_round_trip() {
+async fn go_bug_group_with_slash_splits_wrongly() {
     let (listener, url) = listener().await;
     let node = start_pool(listener, &url, Protocol::Gee, Duration::from_secs(2));
     node.registry
@@ -106,7 +106,7 @@ async fn go_bug_serve_http_panics_on_unexpected_path() {
 }
 
 #[tokio::test]
-async fn an_empty_key_is_a_400_not_a_500() {
+async fn go_bug_empty_key_is_500_now_400() {
     let (node, _db) = scores_node().await;
     let reply = get(node.addr, "/_geecache/scores/").await;
     assert_eq!(reply.status, StatusCode::BAD_REQUEST);
@@ -114,7 +114,7 @@ async fn an_empty_key_is_a_400_not_a_500() {
 }
 
 #[tokio::test]
-async fn other_methods_are_a_405() {
+async fn go_bug_every_method_accepted_now_405() {
     let (node, db) = scores_node().await;
     for method in [Method::POST, Method::PUT, Method::DELETE] {
         let reply = send(node.addr, method.clone(), "/_geecache/scores/Tom", &[]).await;

@@ -76,7 +76,7 @@ fn go_bug_adding_a_node_twice_doubles_its_share() {
 }
 
 #[test]
-fn removing_a_node_moves_only_its_keys() {
+fn go_bug_ring_has_no_remove_now_only_its_keys_move() {
     let mut ring = Ring::new(50);
     ring.add(["a", "b", "c"]);
     let before: Vec<String> = (0..2000)
@@ -165,7 +165,7 @@ fn groupcache_ring_hashes_index_then_url_with_50_replicas() {
 }
 
 #[test]
-fn the_ring_is_shared_between_threads() {
+fn go_bug_ring_not_thread_safe_now_shared_between_threads() {
     let ring = Arc::new(RwLock::new(Ring::new(50)));
     ring.write().unwrap().add(["a", "b", "c"]);
     let readers: Vec<_> = (0..4)

@@ -78,6 +78,38 @@ async fn each_key_is_loaded_once_by_its_owner() {
     assert!(peer_loads > 0, "some keys came from peers");
 }
 
+/// Go compared the peer URL with `self` as plain strings: `http://host:1/` in one place and
+/// `http://host:1` in another made a node forward requests to itself.
+#[tokio::test]
+async fn go_bug_self_identity_is_exact_string_match() {
+    let (listener, url) = listener().await;
+    let node = start_pool(
+        listener,
+        &format!("{url}/"),
+        Protocol::Gee,
+        Duration::from_secs(1),
+    );
+    node.pool
+        .set_peers([url.as_str(), "http://10.255.255.1:1/"])
+        .expect("valid peer URLs");
+    let ours = (0..200)
+        .filter(|i| node.pool.pick_peer(&format!("k{i}")).is_none())
+        .count();
+    assert!(
+        ours > 0,
+        "some keys are this node's own despite the trailing slash"
+    );
+    for i in 0..200 {
+        if let Some(peer) = node.pool.pick_peer(&format!("k{i}")) {
+            assert_eq!(
+                peer.name(),
+                "http://10.255.255.1:1",
+                "trailing slash trimmed"
+            );
+        }
+    }
+}
+
 #[tokio::test]
 async fn go_bug_pick_peer_before_set_panics() {
     let (listener, url) = listener().await;
@@ -89,7 +121,7 @@ async fn go_bug_pick_peer_before_set_panics() {
 }
 
 #[tokio::test]
-async fn peers_are_registered_once_and_bad_peer_urls_are_refused() {
+async fn go_bug_register_peers_twice_panics_now_an_error() {
     let members = cluster(1, Duration::from_secs(1)).await;
     let err = members[0]
         .group
@@ -293,7 +325,7 @@ async fn go_bug_inconsistent_peer_lists_bounce_requests() {
 }
 
 #[tokio::test]
-async fn hot_cache_keeps_popular_values_from_peers() {
+async fn go_bug_peer_values_not_cached_now_hot_cache() {
     let members = cluster(2, Duration::from_secs(5)).await;
     let (a, b) = (&members[0], &members[1]);
     a.group.set_hot_cache_ratio(1);

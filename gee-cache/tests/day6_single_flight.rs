@@ -115,6 +115,37 @@ async fn go_bug_singleflight_panic_hangs_forever() {
     assert_eq!(gate.calls.load(Ordering::SeqCst), 2);
 }
 
+/// Go's `Do` did not look at the cache again: a caller that missed the cache just before
+/// the previous load of the key finished started a second load. The flight re-checks.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn go_bug_singleflight_no_cache_recheck_loads_twice() {
+    let loads = Arc::new(AtomicUsize::new(0));
+    let counter = loads.clone();
+    let group = Group::new(&unique("recheck"), 64 << 20, move |key: &str| {
+        counter.fetch_add(1, Ordering::SeqCst);
+        Ok::<_, String>(key.to_owned())
+    });
+    let keys = 2_000;
+    let tasks: Vec<_> = (0..4)
+        .map(|_| {
+            let group = group.clone();
+            tokio::spawn(async move {
+                for i in 0..keys {
+                    group.get(&format!("k{i}")).await.unwrap();
+                }
+            })
+        })
+        .collect();
+    for task in tasks {
+        task.await.unwrap();
+    }
+    assert_eq!(
+        loads.load(Ordering::SeqCst),
+        keys,
+        "each key loaded exactly once"
+    );
+}
+
 #[tokio::test]
 async fn a_cancelled_leader_hands_over_to_a_waiter() {
     let (group, gate) = gated_group(false);
