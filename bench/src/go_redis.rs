@@ -6,6 +6,8 @@
 //! `REPS` times (default 3, env `GO_REDIS_BENCH_REPS`), and the table reports medians: two
 //! identical Redis servers differ by up to ±10 % run to run, so single runs mean little.
 //!
+//! `GO_REDIS_BENCH_TESTS=mset,zadd` limits the run to some tests.
+//!
 //! Needs Debian's `redis-tools` (the real server binary is `redis-check-rdb`, which
 //! becomes `redis-server` when called by that name) and `taskset` (util-linux); as root
 //! it installs `redis-tools` itself.
@@ -20,6 +22,11 @@ use crate::Row;
 /// The tests of issue #6 (redis-benchmark names; LPUSH is also run to seed LRANGE).
 const TESTS: &str =
     "ping,set,get,incr,lpush,rpush,lpop,rpop,sadd,hset,spop,zadd,zpopmin,lrange_100,mset";
+
+/// The test list: [`TESTS`], or `GO_REDIS_BENCH_TESTS` (e.g. `mset`) to re-measure a few.
+fn tests() -> String {
+    std::env::var("GO_REDIS_BENCH_TESTS").unwrap_or_else(|_| TESTS.to_owned())
+}
 
 /// Runs the suite and returns one row per (test, pipeline depth).
 pub fn suite() -> Vec<Row> {
@@ -148,7 +155,7 @@ fn benchmark(port: u16, pipeline: usize) -> Result<Vec<(String, f64)>, String> {
             "-P",
             &pipeline.to_string(),
         ])
-        .args(["-t", TESTS, "--csv"])
+        .args(["-t", &tests(), "--csv"])
         .stderr(Stdio::null())
         .output()
         .map_err(|e| format!("cannot run redis-benchmark: {e}"))?;
