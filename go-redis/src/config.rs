@@ -1,4 +1,4 @@
-//! The server's configuration: `redis.conf` syntax, command-line overrides, CONFIG GET/SET.
+//! Day 3 — the server's configuration: `redis.conf` syntax, command-line overrides, CONFIG GET/SET.
 //!
 //! Redis reads `directive arg...` lines (quotes allowed, `#` comments) and the same
 //! directives as `--name value` flags. The few we act on are typed fields; every other

@@ -1,4 +1,4 @@
-//! The crate's error type: what can go wrong outside a single command.
+//! Day 1 — the crate's error type: what can go wrong outside a single command.
 //!
 //! A command's failure is not an error of the server: it becomes a `-ERR ...` reply (see
 //! [`crate::cmd::CmdError`]) and the connection goes on. What is left for this enum is the

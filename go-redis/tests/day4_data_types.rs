@@ -378,3 +378,29 @@ async fn blocking_pops_time_out_with_a_null_and_serve_at_once_when_data_exists()
         .unwrap_err();
     assert_eq!(e.detail(), Some("timeout is negative"));
 }
+
+#[tokio::test]
+async fn huge_negative_random_counts_are_refused_not_allocated() {
+    let server = start().await;
+    let mut c = server.client().await;
+    let _: i64 = c.sadd("s", "a").await.unwrap();
+    let _: i64 = c.hset("h", "f", "v").await.unwrap();
+    for command in ["SRANDMEMBER", "HRANDFIELD"] {
+        let key = if command == "SRANDMEMBER" { "s" } else { "h" };
+        let e = cmd(command)
+            .arg(key)
+            .arg(-1_000_000_000_000i64)
+            .query_async::<()>(&mut c)
+            .await
+            .unwrap_err();
+        assert_eq!(e.detail(), Some("value is out of range"), "{command}");
+    }
+    // A large positive count just means "all of them".
+    let all: Vec<String> = cmd("SRANDMEMBER")
+        .arg("s")
+        .arg(1_000_000_000_000i64)
+        .query_async(&mut c)
+        .await
+        .unwrap();
+    assert_eq!(all, ["a"]);
+}

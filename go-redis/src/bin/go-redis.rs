@@ -1,4 +1,4 @@
-//! The go-redis server binary: `go-redis [redis.conf] [--port N] [--config FILE] [--<directive> value]`.
+//! Day 3 — the go-redis server binary: `go-redis [redis.conf] [--port N] [--config FILE] [--<directive> value]`.
 //!
 //! Starts the database with active expiry, serves RESP on the configured address, and
 //! shuts down gracefully on Ctrl-C or SIGTERM.

@@ -214,7 +214,8 @@ fn hrandfield(cx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
     };
     let count = args.get(2).map(|c| parse_int(c)).transpose()?;
     if let Some(c) = count
-        && c.unsigned_abs() > (i64::MAX as u64) / 2
+        && c < 0
+        && c.unsigned_abs() > super::sets::MAX_RANDOM_REPLY
     {
         return Err(CmdError::err("value is out of range"));
     }

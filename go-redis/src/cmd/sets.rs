@@ -41,6 +41,13 @@ pub const COMMANDS: &[super::Command] = &[
     command!("sscan", -3, READONLY, (1, 1, 1), sscan),
 ];
 
+/// The most elements a SRANDMEMBER/HRANDFIELD/ZRANDMEMBER reply with a *negative* count
+/// (repeats allowed, so not bounded by the set) may hold. Redis streams
+/// any count and relies on output-buffer limits to cut the client off; we refuse counts
+/// beyond this up front (`ERR value is out of range`) so a single request can never make the
+/// server allocate without bound.
+pub const MAX_RANDOM_REPLY: u64 = 1 << 24;
+
 /// Random positions in `0..len` for SRANDMEMBER-style `count`s: a positive count gives
 /// distinct positions (at most `len`), a negative one `|count|` positions with repeats.
 pub fn random_indexes(len: usize, count: i64, rng: &mut impl Rng) -> Vec<usize> {
@@ -162,7 +169,7 @@ fn srandmember(cx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
         3 => Some(parse_int(&args[2])?),
         _ => return Err(CmdError::Syntax),
     };
-    if count.is_some_and(|c| c.unsigned_abs() > (i64::MAX as u64) / 2) {
+    if count.is_some_and(|c| c < 0 && c.unsigned_abs() > MAX_RANDOM_REPLY) {
         return Err(CmdError::err("value is out of range"));
     }
     let mut rng = rand::rng();

@@ -542,7 +542,7 @@ fn zrandmember(cx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
         _ => return Err(CmdError::Syntax),
     };
     let count = args.get(2).map(|c| parse_int(c)).transpose()?;
-    if count.is_some_and(|c| c.unsigned_abs() > (i64::MAX as u64) / 2) {
+    if count.is_some_and(|c| c < 0 && c.unsigned_abs() > super::sets::MAX_RANDOM_REPLY) {
         return Err(CmdError::err("value is out of range"));
     }
     let mut rng = rand::rng();

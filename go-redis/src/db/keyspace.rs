@@ -20,6 +20,7 @@ use std::hash::BuildHasher;
 use bytes::Bytes;
 use indexmap::{IndexMap, IndexSet};
 use parking_lot::{Mutex, MutexGuard};
+use smallvec::SmallVec;
 
 use crate::types::ZSet;
 
@@ -286,10 +287,15 @@ impl Db {
     }
 }
 
+/// The shard guards a command holds, in ascending shard order. Up to [`SHARDS`] of them fit
+/// inline, so locking several shards (MSET) allocates nothing.
+type GuardList<'a> = SmallVec<[(usize, MutexGuard<'a, Shard>); SHARDS]>;
+
+#[allow(clippy::large_enum_variant)] // on the stack on purpose: no allocation per command
 enum Guards<'a> {
     None,
     One(usize, MutexGuard<'a, Shard>),
-    Many(Vec<(usize, MutexGuard<'a, Shard>)>),
+    Many(GuardList<'a>),
 }
 
 /// A database with some of its shards locked: what a command works on.
@@ -308,20 +314,27 @@ impl<'a> Locked<'a> {
     }
 
     fn shard_at(&mut self, s: usize) -> &mut Shard {
-        let held = match &self.guards {
-            Guards::None => false,
-            Guards::One(i, _) => *i == s,
-            Guards::Many(list) => list.iter().any(|(i, _)| *i == s),
+        let position = match &self.guards {
+            Guards::None => None,
+            Guards::One(i, _) => (*i == s).then_some(0),
+            Guards::Many(list) => list.iter().position(|(i, _)| *i == s),
         };
-        if !held {
+        if let Some(pos) = position {
+            return match &mut self.guards {
+                Guards::One(_, g) => g,
+                Guards::Many(list) => &mut list[pos].1,
+                Guards::None => unreachable!("a position was found"),
+            };
+        }
+        {
             // The command table did not declare this key: a bug, caught in debug builds.
             // In release we still lock it (the caller's other locks are held, so this could
             // only deadlock against another such bug) rather than fail the command.
             debug_assert!(false, "shard {s} used without being locked");
             let guard = self.db.shards[s].lock();
-            let mut list = match std::mem::replace(&mut self.guards, Guards::None) {
-                Guards::None => Vec::new(),
-                Guards::One(i, g) => vec![(i, g)],
+            let mut list: GuardList<'a> = match std::mem::replace(&mut self.guards, Guards::None) {
+                Guards::None => SmallVec::new(),
+                Guards::One(i, g) => smallvec::smallvec![(i, g)],
                 Guards::Many(list) => list,
             };
             list.push((s, guard));
