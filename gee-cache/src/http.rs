@@ -538,26 +538,5 @@ pub async fn bind(addr: std::net::SocketAddr) -> Result<TcpListener, Error> {
     })
 }
 
-/// Completes on Ctrl-C or SIGTERM: what the tour and `docker stop` send.
-pub async fn shutdown_signal() {
-    let ctrl_c = async {
-        if tokio::signal::ctrl_c().await.is_err() {
-            std::future::pending::<()>().await;
-        }
-    };
-    #[cfg(unix)]
-    let terminate = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut signal) => {
-                signal.recv().await;
-            }
-            Err(_) => std::future::pending::<()>().await,
-        }
-    };
-    #[cfg(not(unix))]
-    let terminate = std::future::pending::<()>();
-    tokio::select! {
-        () = ctrl_c => {},
-        () = terminate => {},
-    }
-}
+/// Completes on Ctrl-C or SIGTERM: shared by every server of the course (see `common::shutdown`).
+pub use common::shutdown_signal;

@@ -600,33 +600,8 @@ impl Service<Request> for Engine {
 }
 // ANCHOR_END: service
 
-/// Completes on Ctrl-C (SIGINT) or, on Unix, SIGTERM: what `docker stop` and the tour send.
-pub async fn shutdown_signal() {
-    let ctrl_c = async {
-        if let Err(err) = tokio::signal::ctrl_c().await {
-            warn!("cannot listen for Ctrl-C: {err}");
-            std::future::pending::<()>().await;
-        }
-    };
-    #[cfg(unix)]
-    let terminate = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut signal) => {
-                signal.recv().await;
-            }
-            Err(err) => {
-                warn!("cannot listen for SIGTERM: {err}");
-                std::future::pending::<()>().await;
-            }
-        }
-    };
-    #[cfg(not(unix))]
-    let terminate = std::future::pending::<()>();
-    tokio::select! {
-        () = ctrl_c => {},
-        () = terminate => {},
-    }
-}
+/// Completes on Ctrl-C or SIGTERM: shared by every server of the course (see `common::shutdown`).
+pub use common::shutdown_signal;
 
 #[cfg(test)]
 mod tests {
