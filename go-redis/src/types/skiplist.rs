@@ -296,34 +296,27 @@ impl SkipList {
 
     /// The first node for which `below(score, member)` is false (lower bound search).
     pub fn first_where(&self, below: impl Fn(f64, &[u8]) -> bool) -> Option<Cursor> {
-        let mut x = HEAD;
-        for i in (0..self.level).rev() {
-            loop {
-                let next = self.link(x, i).forward;
-                if next != NIL {
-                    let n = &self.nodes[next as usize];
-                    if below(n.score, &n.member) {
-                        x = next;
-                        continue;
-                    }
-                }
-                break;
-            }
-        }
-        let next = self.link(x, 0).forward;
+        let next = self.link(self.last_node_where(below), 0).forward;
         (next != NIL).then_some(Cursor(next))
     }
 
     /// The last node for which `within(score, member)` holds, when `within` is true on a
     /// prefix of the list (upper bound search).
     pub fn last_where(&self, within: impl Fn(f64, &[u8]) -> bool) -> Option<Cursor> {
+        let x = self.last_node_where(within);
+        (x != HEAD).then_some(Cursor(x))
+    }
+
+    /// The skiplist descent both searches share: from the top level down, move forward while
+    /// `holds` is true of the next node. Returns the last node reached (`HEAD` if none holds).
+    fn last_node_where(&self, holds: impl Fn(f64, &[u8]) -> bool) -> u32 {
         let mut x = HEAD;
         for i in (0..self.level).rev() {
             loop {
                 let next = self.link(x, i).forward;
                 if next != NIL {
                     let n = &self.nodes[next as usize];
-                    if within(n.score, &n.member) {
+                    if holds(n.score, &n.member) {
                         x = next;
                         continue;
                     }
@@ -331,7 +324,7 @@ impl SkipList {
                 break;
             }
         }
-        (x != HEAD).then_some(Cursor(x))
+        x
     }
 
     /// The first element.
