@@ -9,6 +9,7 @@ mod check;
 mod ci;
 mod course;
 mod exercise;
+mod install;
 mod redis_suite;
 mod tour;
 mod util;

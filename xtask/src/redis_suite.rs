@@ -49,10 +49,10 @@ pub fn run(root: &Path, tests: &Path, only: &[String]) -> Result<bool> {
          `git archive 7.0.15 tests runtest src/version.h | tar -x -C DIR`",
         tests.display()
     );
-    ensure!(
-        Command::new("tclsh").arg("/dev/null").status().is_ok(),
-        "tclsh not found: install Tcl (`apt-get install -y tcl`)"
-    );
+    crate::install::ensure_tools(&[crate::install::Tool {
+        binary: "tclsh",
+        package: "tcl",
+    }])?;
     util::run(cargo().current_dir(root).args([
         "build",
         "--release",

@@ -1,0 +1,78 @@
+//! Installing what a step needs, and saying so.
+//!
+//! DESIGN.md's promise is that a fresh machine needs nothing but the Rust toolchain before
+//! `cargo xtask test`. The few system tools the courses use (the real `sqlite3` CLI, Go for the
+//! gee-rpc interop test, Chromium for the wasm demos, Redis's own tools) come from Debian's
+//! packages: when a tool is missing and we run as root, we install its package with apt-get
+//! and print what we are doing; otherwise we say which command would install it.
+
+use std::process::Command;
+
+use anyhow::{Result, bail};
+
+/// A command-line tool and the Debian package that provides it.
+#[derive(Clone, Copy, Debug)]
+pub struct Tool {
+    /// The binary looked up on PATH, e.g. `sqlite3`.
+    pub binary: &'static str,
+    /// The Debian package that ships it, e.g. `sqlite3`.
+    pub package: &'static str,
+}
+
+/// True when `binary` is found on PATH.
+pub fn on_path(binary: &str) -> bool {
+    std::env::var_os("PATH").is_some_and(|paths| {
+        std::env::split_paths(&paths).any(|dir| dir.join(binary).is_file())
+    })
+}
+
+/// True when this process runs as root (so apt-get can install packages).
+pub fn is_root() -> bool {
+    Command::new("id")
+        .arg("-u")
+        .output()
+        .map(|out| out.status.success() && String::from_utf8_lossy(&out.stdout).trim() == "0")
+        .unwrap_or(false)
+}
+
+/// Makes sure every tool is on PATH, installing the missing ones' packages in one apt-get call
+/// when running as root. Errors (naming the packages) when something is still missing.
+pub fn ensure_tools(tools: &[Tool]) -> Result<()> {
+    let mut missing: Vec<&str> = tools
+        .iter()
+        .filter(|t| !on_path(t.binary))
+        .map(|t| t.package)
+        .collect();
+    missing.sort_unstable();
+    missing.dedup();
+    if missing.is_empty() {
+        return Ok(());
+    }
+    let list = missing.join(" ");
+    if !is_root() {
+        bail!("missing Debian packages: {list} (install them with `sudo apt-get install -y {list}`)");
+    }
+    eprintln!("xtask: installing Debian packages: {list} ...");
+    let apt = |args: &[&str]| -> Result<bool> {
+        Ok(Command::new("apt-get")
+            .args(args)
+            .env("DEBIAN_FRONTEND", "noninteractive")
+            .status()?
+            .success())
+    };
+    // A fresh machine has no package lists yet; one update is cheap next to a failed install.
+    let mut install = vec!["install", "-y", "-qq", "--no-install-recommends"];
+    install.extend(missing.iter().copied());
+    if !apt(&install)? && !(apt(&["update", "-qq"])? && apt(&install)?) {
+        bail!("apt-get could not install: {list}");
+    }
+    let still: Vec<&str> = tools
+        .iter()
+        .filter(|t| !on_path(t.binary))
+        .map(|t| t.binary)
+        .collect();
+    if !still.is_empty() {
+        bail!("still missing after apt-get: {}", still.join(" "));
+    }
+    Ok(())
+}
