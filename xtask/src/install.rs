@@ -21,9 +21,8 @@ pub struct Tool {
 
 /// True when `binary` is found on PATH.
 pub fn on_path(binary: &str) -> bool {
-    std::env::var_os("PATH").is_some_and(|paths| {
-        std::env::split_paths(&paths).any(|dir| dir.join(binary).is_file())
-    })
+    std::env::var_os("PATH")
+        .is_some_and(|paths| std::env::split_paths(&paths).any(|dir| dir.join(binary).is_file()))
 }
 
 /// True when this process runs as root (so apt-get can install packages).
@@ -50,7 +49,9 @@ pub fn ensure_tools(tools: &[Tool]) -> Result<()> {
     }
     let list = missing.join(" ");
     if !is_root() {
-        bail!("missing Debian packages: {list} (install them with `sudo apt-get install -y {list}`)");
+        bail!(
+            "missing Debian packages: {list} (install them with `sudo apt-get install -y {list}`)"
+        );
     }
     eprintln!("xtask: installing Debian packages: {list} ...");
     let apt = |args: &[&str]| -> Result<bool> {
@@ -63,7 +64,8 @@ pub fn ensure_tools(tools: &[Tool]) -> Result<()> {
     // A fresh machine has no package lists yet; one update is cheap next to a failed install.
     let mut install = vec!["install", "-y", "-qq", "--no-install-recommends"];
     install.extend(missing.iter().copied());
-    if !apt(&install)? && !(apt(&["update", "-qq"])? && apt(&install)?) {
+    let installed = apt(&install)? || (apt(&["update", "-qq"])? && apt(&install)?);
+    if !installed {
         bail!("apt-get could not install: {list}");
     }
     let still: Vec<&str> = tools
