@@ -21,7 +21,82 @@ pub fn consistency(root: &Path, curriculum: &Curriculum) -> Result<Vec<String>> 
     check_orphans(root, curriculum, &mut problems)?;
     check_generated(root, curriculum, &mut problems)?;
     problems.extend(check_includes(root)?);
+    problems.extend(check_layering(root, curriculum));
+    problems.extend(exercise::wrong_answer_problems(root, curriculum));
     Ok(problems)
+}
+
+/// A day adds, it does not rewrite: a day-N chapter includes code only from modules that
+/// course.toml lists for day N or earlier, and a day-N exercise region lies in such a module.
+/// Otherwise the chapter (or the exercise) shows a student day N ideas of a later day.
+///
+/// Files course.toml lists for no day (`lib.rs`, examples, tests) are not judged: they belong
+/// to the crate as a whole. Modules of planned days count, so a built chapter cannot lean on
+/// code a later day will introduce.
+pub fn check_layering(root: &Path, curriculum: &Curriculum) -> Vec<String> {
+    let mut problems = Vec::new();
+    for course in &curriculum.courses {
+        let first_day = |file: &str| -> Option<u32> {
+            course
+                .days
+                .iter()
+                .filter(|d| d.modules.iter().any(|m| m == file))
+                .map(|d| d.number)
+                .min()
+        };
+        for day in course.days.iter().filter(|d| d.is_built()) {
+            let at = format!("{} day {}", course.krate, day.number);
+            if let Ok(chapter) = std::fs::read_to_string(root.join(&day.chapter)) {
+                let base = Path::new(&day.chapter)
+                    .parent()
+                    .unwrap_or(Path::new(""))
+                    .to_path_buf();
+                let mut seen = HashSet::new();
+                for spec in include_specs(&chapter) {
+                    let file = spec.split(':').next().unwrap_or("").trim();
+                    let Some(path) = normalize(&base.join(file)) else {
+                        continue;
+                    };
+                    if let Some(later) = first_day(&path).filter(|&n| n > day.number)
+                        && seen.insert(path.clone())
+                    {
+                        problems.push(format!(
+                            "{at}: chapter {} includes {path}, a module of day {later}: \
+                             a chapter shows only modules of its day or earlier ones",
+                            day.chapter
+                        ));
+                    }
+                }
+            }
+            for ex in &day.exercises {
+                if let Some(later) = first_day(&ex.file).filter(|&n| n > day.number) {
+                    problems.push(format!(
+                        "{at}: exercise region `{}` lies in {}, a module of day {later}: \
+                         a day's exercise lies in a module of that day (or an earlier one)",
+                        ex.region, ex.file
+                    ));
+                }
+            }
+        }
+    }
+    problems
+}
+
+/// `a/b/../c` as `a/c`, with `/` separators, relative to the workspace root; `None` when the
+/// path climbs out of it.
+fn normalize(path: &Path) -> Option<String> {
+    let mut parts: Vec<String> = Vec::new();
+    for part in path.components() {
+        match part {
+            std::path::Component::Normal(p) => parts.push(p.to_string_lossy().into_owned()),
+            std::path::Component::ParentDir => {
+                parts.pop()?;
+            }
+            std::path::Component::CurDir => {}
+            _ => return None,
+        }
+    }
+    Some(parts.join("/"))
 }
 
 fn check_days(root: &Path, curriculum: &Curriculum, problems: &mut Vec<String>) {
@@ -173,7 +248,7 @@ fn files_in(dir: &Path, ext: &str) -> Result<Vec<PathBuf>> {
 
 fn check_generated(root: &Path, curriculum: &Curriculum, problems: &mut Vec<String>) -> Result<()> {
     let summary = std::fs::read_to_string(root.join("docs/src/SUMMARY.md")).unwrap_or_default();
-    if summary != book::summary(curriculum) {
+    if summary != book::summary(root, curriculum) {
         problems
             .push("docs/src/SUMMARY.md disagrees with course.toml: run `cargo xtask sync`".into());
     }
@@ -184,6 +259,18 @@ fn check_generated(root: &Path, curriculum: &Curriculum, problems: &mut Vec<Stri
             "README.md's course map disagrees with course.toml: run `cargo xtask sync`".into(),
         ),
         Err(err) => problems.push(format!("README.md: {err:#}")),
+    }
+    // Every page of the Go-bugs appendix belongs to a course (SUMMARY lists only those).
+    for page in files_in(&root.join("docs/src/go-bugs"), "md")? {
+        let stem = page
+            .file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        if curriculum.course(&stem).is_err() {
+            problems.push(format!(
+                "docs/src/go-bugs/{stem}.md is named after no course: name it <crate>.md"
+            ));
+        }
     }
     Ok(())
 }
@@ -453,6 +540,107 @@ modules = ["demo/src/later.rs"]
                 "missing {expected:?} in:\n{problems}"
             );
         }
+    }
+
+    #[test]
+    fn a_chapter_including_a_later_days_module_is_reported() {
+        let fixture = Fixture::new("later-include");
+        let root = &fixture.root;
+        std::fs::write(
+            root.join("demo/src/later.rs"),
+            "//! Day 2 — later\n// ANCHOR: later\npub fn later() {}\n// ANCHOR_END: later\n",
+        )
+        .unwrap();
+        std::fs::write(
+            root.join("docs/src/demo/day1-first-step.md"),
+            "# Day 1\n{{#include ../../../demo/src/step.rs:step}}\n{{#include ./../../../demo/src/later.rs:later}}\n",
+        )
+        .unwrap();
+        let problems = fixture.problems();
+        assert_eq!(
+            problems,
+            [
+                "demo day 1: chapter docs/src/demo/day1-first-step.md includes demo/src/later.rs, \
+              a module of day 2: a chapter shows only modules of its day or earlier ones"
+            ]
+        );
+    }
+
+    #[test]
+    fn an_exercise_region_in_a_later_days_module_is_reported() {
+        let fixture = Fixture::new("later-region");
+        let root = &fixture.root;
+        std::fs::write(
+            root.join("demo/src/later.rs"),
+            "//! Day 2 — later\npub fn later() -> u32 {\n    // ANCHOR: ex_step\n    2\n    // ANCHOR_END: ex_step\n}\n",
+        )
+        .unwrap();
+        let toml = std::fs::read_to_string(root.join("course.toml")).unwrap();
+        let moved = toml.replace(
+            "file = \"demo/src/step.rs\"\nregion = \"ex_step\"",
+            "file = \"demo/src/later.rs\"\nregion = \"ex_step\"",
+        );
+        assert_ne!(toml, moved);
+        std::fs::write(root.join("course.toml"), moved).unwrap();
+        let problems = fixture.problems();
+        assert_eq!(
+            problems,
+            [
+                "demo day 1: exercise region `ex_step` lies in demo/src/later.rs, a module of day 2: \
+              a day's exercise lies in a module of that day (or an earlier one)"
+            ]
+        );
+    }
+
+    #[test]
+    fn a_wrong_answer_equal_to_the_reference_is_reported() {
+        let fixture = Fixture::new("wrong-same");
+        let root = &fixture.root;
+        let toml = std::fs::read_to_string(root.join("course.toml")).unwrap();
+        let with_wrong = toml.replace(
+            "hint = \"return 1\"\n",
+            "hint = \"return 1\"\n[[course.day.exercise.wrong]]\nwhy = \"same\"\ncode = '''\n    1\n'''\n",
+        );
+        std::fs::write(root.join("course.toml"), with_wrong).unwrap();
+        assert_eq!(
+            fixture.problems(),
+            ["demo day 1 `ex_step`: the wrong answer \"same\" is the reference itself"]
+        );
+    }
+
+    #[test]
+    fn the_appendix_lists_the_go_bug_pages_on_disk() {
+        let fixture = Fixture::new("appendix");
+        let root = &fixture.root;
+        std::fs::create_dir_all(root.join("docs/src/go-bugs")).unwrap();
+        std::fs::write(root.join("docs/src/go-bugs.md"), "# Go bugs\n").unwrap();
+        std::fs::write(root.join("docs/src/go-bugs/demo.md"), "# demo\n").unwrap();
+        let problems = fixture.problems().join("\n");
+        assert!(problems.contains("SUMMARY.md disagrees"), "{problems}");
+        book::sync(root, &fixture.curriculum()).unwrap();
+        assert_eq!(fixture.problems(), Vec::<String>::new());
+        let summary = std::fs::read_to_string(root.join("docs/src/SUMMARY.md")).unwrap();
+        assert!(
+            summary.ends_with(
+                "# Appendix\n\n- [Go bugs the course fixes](go-bugs.md)\n  - [demo](go-bugs/demo.md)\n"
+            ),
+            "{summary}"
+        );
+        std::fs::write(root.join("docs/src/go-bugs/nope.md"), "# ?\n").unwrap();
+        let problems = fixture.problems().join("\n");
+        assert!(
+            problems.contains("docs/src/go-bugs/nope.md is named after no course"),
+            "{problems}"
+        );
+    }
+
+    #[test]
+    fn normalizes_include_paths() {
+        assert_eq!(
+            normalize(Path::new("docs/src/a/../../../x/src/y.rs")).as_deref(),
+            Some("x/src/y.rs")
+        );
+        assert_eq!(normalize(Path::new("../x")), None);
     }
 
     #[test]

@@ -141,8 +141,26 @@ pub struct Exercise {
     pub file: String,
     /// The anchor name, `ex_...`.
     pub region: String,
-    /// What to do, shown by `cargo xtask exercise`.
+    /// What to do, shown by `cargo xtask exercise`: everything the region must do.
     pub hint: String,
+    /// Plausible wrong answers that `check` must reject (`exercise verify` proves it).
+    #[serde(default)]
+    pub wrong: Vec<WrongAnswer>,
+}
+
+/// A known-wrong body for an exercise region, kept as a regression case.
+///
+/// A test suite can pass a wrong answer as easily as it fails a blank one: a student who
+/// forgets one line (a `truncate`, a match arm) must not be told "solved". Each entry is a
+/// whole region body written down once; `cargo xtask exercise verify` puts it in place of the
+/// reference and requires that the copy compiles and that some test `check` runs fails.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WrongAnswer {
+    /// What the answer gets wrong, in one line (shown when verify finds it accepted).
+    pub why: String,
+    /// The region's body, wrong: the lines between the markers.
+    pub code: String,
 }
 
 impl Curriculum {

@@ -2,26 +2,54 @@
 //!
 //! One marker pair serves the book and the exercise: the code a chapter shows with
 //! `{{#include file.rs:ex_name}}` is the code `cargo xtask exercise` replaces by `todo!()`.
-//! The learner gets a full copy of the workspace that compiles, whose day tests fail until
-//! the blanks are filled. `exercise verify` is the rustlings-style self-test: for every built
-//! day, the blanked copy must compile and its tests must FAIL (so blanking matters), and the
-//! reference must pass them.
+//! The learner gets a full copy of the workspace that compiles, whose tests fail until the
+//! blanks are filled; the copy's own book (`cargo xtask docs` in the copy) shows the
+//! `todo!()`s, so reading the chapter there does not give the answer away.
+//!
+//! Two promises make an exercise worth doing, and this module keeps both:
+//!
+//! - **`check` cannot be fooled.** It runs every test that can reach the blanked code: the
+//!   crate's unit tests, every integration test of the crate (all built days, not just the
+//!   exercise's own: a day-2 answer that breaks day 4 is wrong), its examples (they must
+//!   compile), and the unit tests of any other crate a region lives in (e.g. `common`).
+//! - **`exercise verify` proves every region matters** (see [`verify`] for what runs in CI and
+//!   what it costs): the reference passes, each blanked copy compiles and fails some test,
+//!   and every known-wrong answer written down in course.toml fails some test too.
+//!
+//! The learner's copy is theirs: it lives in `exercises/<crate>-day<N>/` at the workspace
+//! root (git-ignored, outside `target/`, so `cargo clean` keeps it), `exercise` refuses to
+//! overwrite it without `--force`, and every copy builds into one shared target directory so
+//! the second copy and every `check` recompile only the crate that changed.
 
+use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use anyhow::{Context, Result, bail, ensure};
 
-use crate::check::marker_name;
+use crate::check::{anchor_body, marker_name};
 use crate::course::{Course, Curriculum, Day};
 use crate::util::{self, cargo, human};
 
 /// The file written at the root of a learner's copy, naming the exercise it holds.
 pub const MARKER_FILE: &str = ".exercise.toml";
 
-/// Replaces the lines between `ANCHOR: region` and `ANCHOR_END: region` with a `todo!()`
-/// carrying the hint. The markers stay, so the copy can be diffed against the reference.
-pub fn blank(text: &str, region: &str, hint: &str) -> Result<String> {
+/// The directory, at the workspace root, that holds the learners' copies (git-ignored).
+pub const COPIES_DIR: &str = "exercises";
+
+/// How long a test run may take once built, in `check` and `verify`, before it counts as
+/// hung: a wrong answer can make a test wait forever (a blocked client never served), and a
+/// course runner must not wait with it.
+const RUN_LIMIT: Duration = Duration::from_secs(180);
+
+/// How long a `cargo test` that may have to compile gets in `verify`: generous, because a
+/// cold build on a busy 2-core machine takes minutes.
+const BUILD_LIMIT: Duration = Duration::from_secs(1200);
+
+/// Replaces the lines between `ANCHOR: region` and `ANCHOR_END: region` with `body` (whole
+/// lines, each ending in a newline). The markers stay, so the copy can be diffed against the
+/// reference.
+pub fn replace_region(text: &str, region: &str, body: &str) -> Result<String> {
     let lines: Vec<&str> = text.split_inclusive('\n').collect();
     let starts: Vec<usize> = (0..lines.len())
         .filter(|&i| marker_name(lines[i], "ANCHOR:") == Some(region))
@@ -36,53 +64,117 @@ pub fn blank(text: &str, region: &str, hint: &str) -> Result<String> {
         ),
         _ => bail!("exercise region `{region}` must appear exactly once, start before end"),
     };
-    let body = &lines[start + 1..end];
     ensure!(
-        body.iter().any(|l| !l.trim().is_empty()),
+        lines[start + 1..end].iter().any(|l| !l.trim().is_empty()),
         "exercise region `{region}` is empty"
     );
-    let indent: String = lines[start]
-        .chars()
-        .take_while(|c| c.is_whitespace())
-        .collect();
-    let message = format!("exercise `{region}`: {hint}");
-    let mut out = String::with_capacity(text.len());
+    let mut out = String::with_capacity(text.len() + body.len());
     lines[..=start].iter().for_each(|l| out.push_str(l));
-    // The message is an argument, not the format string: a hint may contain `{` and `}`.
-    out.push_str(&format!("{indent}todo!(\"{{}}\", {message:?})\n"));
+    out.push_str(body);
+    if !body.is_empty() && !body.ends_with('\n') {
+        out.push('\n');
+    }
     lines[end..].iter().for_each(|l| out.push_str(l));
     Ok(out)
 }
 
-/// Writes the blanked version of every exercise region of `day` into the copy at `dir`.
-fn blank_day_into(root: &Path, dir: &Path, day: &Day) -> Result<()> {
-    let mut files: Vec<&str> = day.exercises.iter().map(|e| e.file.as_str()).collect();
-    files.sort();
-    files.dedup();
+/// Replaces a region's body with a `todo!()` carrying the hint, indented like the marker.
+pub fn blank(text: &str, region: &str, hint: &str) -> Result<String> {
+    let indent: String = text
+        .lines()
+        .find(|l| marker_name(l, "ANCHOR:") == Some(region))
+        .unwrap_or("")
+        .chars()
+        .take_while(|c| c.is_whitespace())
+        .collect();
+    let message = format!("exercise `{region}`: {hint}");
+    // The message is an argument, not the format string: a hint may contain `{` and `}`.
+    replace_region(
+        text,
+        region,
+        &format!("{indent}todo!(\"{{}}\", {message:?})\n"),
+    )
+}
+
+/// What goes into a region of a copy.
+#[derive(Clone, Copy)]
+enum Fill<'a> {
+    /// `todo!()` with this hint: what the learner starts from.
+    Blank(&'a str),
+    /// This body: a known-wrong answer.
+    Body(&'a str),
+}
+
+/// One edit of a copy: region `region` of `file` gets `fill`.
+#[derive(Clone, Copy)]
+struct Edit<'a> {
+    file: &'a str,
+    region: &'a str,
+    fill: Fill<'a>,
+}
+
+/// The edits that blank every region of `day`: the learner's starting point.
+fn blank_edits(day: &Day) -> Vec<Edit<'_>> {
+    day.exercises
+        .iter()
+        .map(|ex| Edit {
+            file: &ex.file,
+            region: &ex.region,
+            fill: Fill::Blank(&ex.hint),
+        })
+        .collect()
+}
+
+/// Writes every file an edit touches into the copy at `dir`: the reference text with the
+/// edits applied. Files no edit touches are left as [`copy_workspace`] wrote them.
+fn apply_edits(root: &Path, dir: &Path, edits: &[Edit]) -> Result<()> {
+    let files: BTreeSet<&str> = edits.iter().map(|e| e.file).collect();
     for file in files {
         let mut text =
             std::fs::read_to_string(root.join(file)).with_context(|| format!("reading {file}"))?;
-        for ex in day.exercises.iter().filter(|e| e.file == file) {
-            text = blank(&text, &ex.region, &ex.hint).with_context(|| format!("in {file}"))?;
+        for edit in edits.iter().filter(|e| e.file == file) {
+            text = match edit.fill {
+                Fill::Blank(hint) => blank(&text, edit.region, hint),
+                Fill::Body(body) => replace_region(&text, edit.region, body),
+            }
+            .with_context(|| format!("in {file}"))?;
         }
         util::write_if_changed(&dir.join(file), text.as_bytes())?;
     }
     Ok(())
 }
 
-/// Makes (or refreshes) a copy of the workspace at `dir`, skipping build output.
+/// Makes (or refreshes) a copy of the workspace at `dir`: everything but build output, git,
+/// and the learners' copies themselves. Unchanged files are not rewritten, so cargo rebuilds
+/// only what an exercise touches.
 fn copy_workspace(root: &Path, dir: &Path) -> Result<()> {
     let dir_abs = dir.to_path_buf();
-    util::copy_tree(root, dir, &|path| path == dir_abs)
+    let copies = root.join(COPIES_DIR);
+    let marker = root.join(MARKER_FILE);
+    util::copy_tree(root, dir, &|path| {
+        path == dir_abs || path == copies || path == marker
+    })
 }
 
-/// `cargo xtask exercise <crate> <day> [--out DIR]`.
+/// Where `cargo xtask exercise <crate> <day>` puts the copy by default.
+pub fn default_dir(root: &Path, krate: &str, number: u32) -> PathBuf {
+    root.join(COPIES_DIR).join(format!("{krate}-day{number}"))
+}
+
+/// The one target directory every learner's copy builds into. It is only a build cache (so
+/// it may live under `target/` and `cargo clean` may delete it); the copies are elsewhere.
+pub fn shared_target(root: &Path) -> PathBuf {
+    root.join("target").join("exercise-cache")
+}
+
+/// `cargo xtask exercise <crate> <day> [--out DIR] [--force]`: the learner's copy.
 pub fn make(
     root: &Path,
     curriculum: &Curriculum,
     krate: &str,
     number: u32,
     out: Option<PathBuf>,
+    force: bool,
 ) -> Result<()> {
     let course = curriculum.course(krate)?;
     let day = course.day(number)?;
@@ -91,75 +183,247 @@ pub fn make(
         "{krate} day {number} is planned: there is nothing to practise yet"
     );
     let dir = out.unwrap_or_else(|| default_dir(root, krate, number));
+    let occupied = std::fs::read_dir(&dir).is_ok_and(|mut entries| entries.next().is_some());
+    if occupied {
+        ensure!(
+            force,
+            "{} already exists: your work is in it. Check it with `cargo xtask check` there, \
+             or start over with `cargo xtask exercise {krate} {number} --force` (which deletes it)",
+            dir.display()
+        );
+        // --force deletes only what `exercise` made: a typo in --out must not wipe a folder.
+        ensure!(
+            dir.join(MARKER_FILE).is_file(),
+            "{} is not an exercise copy (it has no {MARKER_FILE}): choose another --out",
+            dir.display()
+        );
+        std::fs::remove_dir_all(&dir).with_context(|| format!("removing {}", dir.display()))?;
+    }
     copy_workspace(root, &dir)?;
-    blank_day_into(root, &dir, day)?;
+    apply_edits(root, &dir, &blank_edits(day))?;
+    write_copy_config(root, &dir)?;
     util::write_if_changed(
         &dir.join(MARKER_FILE),
         format!("crate = \"{krate}\"\nday = {number}\n").as_bytes(),
     )?;
-    let guide = guide(course, day);
+    let guide = guide(course, day, &dir);
     util::write_if_changed(&dir.join("EXERCISE.md"), guide.as_bytes())?;
     println!("{guide}");
     println!("Your copy is in {}", dir.display());
     Ok(())
 }
 
-fn default_dir(root: &Path, krate: &str, number: u32) -> PathBuf {
-    root.join("target")
-        .join("exercise")
-        .join(format!("{krate}-day{number}"))
+/// Points the copy's cargo at the shared build cache: `.cargo/config.toml` in the copy is the
+/// reference's plus a `[build] target-dir`, so `cargo xtask check`, `cargo test` and
+/// `cargo xtask docs` run inside the copy all share it, whoever starts them.
+fn write_copy_config(root: &Path, dir: &Path) -> Result<()> {
+    let path = dir.join(".cargo").join("config.toml");
+    let mut config = std::fs::read_to_string(&path).unwrap_or_default();
+    let target = shared_target(root);
+    let target = target.to_str().context("the workspace path is not UTF-8")?;
+    config.push_str(&format!(
+        "\n# Written by `cargo xtask exercise`: every exercise copy shares one build cache.\n[build]\ntarget-dir = {target:?}\n"
+    ));
+    util::write_if_changed(&path, config.as_bytes())
 }
 
 /// The instructions written to EXERCISE.md and printed for the learner.
-fn guide(course: &Course, day: &Day) -> String {
+fn guide(course: &Course, day: &Day, dir: &Path) -> String {
     let mut text = format!(
-        "# Exercise: {} day {} — {}\n\nRead the chapter first: {}\n\nFill in these `todo!()`s:\n\n",
-        course.krate, day.number, day.title, day.chapter
+        "# Exercise: {} day {} — {}\n\n\
+         Read the chapter in this copy's own book, not in the reference book: the reference book \
+         shows the code you are about to write. Here, in {}, run\n\n    cargo xtask docs --open\n\n\
+         and read `{}`: where the reference shows the answer, this book shows the `todo!()`s.\n\n\
+         Fill in these `todo!()`s:\n\n",
+        course.krate,
+        day.number,
+        day.title,
+        dir.display(),
+        day.title,
     );
     for ex in &day.exercises {
         text.push_str(&format!("- `{}` in {}: {}\n", ex.region, ex.file, ex.hint));
     }
     text.push_str(&format!(
-        "\nThen, in this copy, check your work:\n\n    cargo xtask check {} {}\n\nwhich runs the day's tests ({}). They fail until the blanks are filled correctly.\n",
-        course.krate, day.number, day.test
+        "\nThen check your work, in this copy:\n\n    cargo xtask check\n\n\
+         It runs every test that can reach your code: {}'s unit tests, the tests of every built \
+         day of the course (a day-{} answer that breaks a later day is not an answer), and it \
+         builds the examples. They fail until the blanks are filled correctly.\n\n\
+         This copy is yours: `cargo xtask exercise {} {}` will not overwrite it unless you add \
+         `--force`.\n",
+        course.krate, day.number, course.krate, day.number
     ));
     text
 }
 
-/// `cargo xtask check <crate> <day> [--dir DIR]`: runs the day's tests in a learner's copy.
+/// Which exercise a copy holds, as `.exercise.toml` says.
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Marker {
+    #[serde(rename = "crate")]
+    krate: String,
+    day: u32,
+}
+
+fn read_marker(dir: &Path) -> Result<Option<Marker>> {
+    let path = dir.join(MARKER_FILE);
+    match std::fs::read_to_string(&path) {
+        Err(_) => Ok(None),
+        Ok(text) => toml::from_str(&text)
+            .map(Some)
+            .with_context(|| format!("parsing {}", path.display())),
+    }
+}
+
+/// The tests that can reach a day's exercise regions: what `check` runs and `verify` proves.
+struct TestPlan {
+    /// The course crate: all its tests run (unit, every integration test, examples built).
+    krate: String,
+    /// The day's own integration test, run first by `verify` (the quick tier).
+    day_test: String,
+    /// Other packages holding a region of the day (e.g. `common`): their unit tests run too.
+    other_libs: Vec<String>,
+}
+
+impl TestPlan {
+    fn new(root: &Path, course: &Course, day: &Day) -> Result<Self> {
+        let mut other_libs = BTreeSet::new();
+        for ex in &day.exercises {
+            let package = package_of(root, &ex.file)?;
+            if package != course.krate {
+                other_libs.insert(package);
+            }
+        }
+        Ok(TestPlan {
+            krate: course.krate.clone(),
+            day_test: day.stem(),
+            other_libs: other_libs.into_iter().collect(),
+        })
+    }
+
+    /// The `cargo test` argument lists of the full plan, each without `--no-run`.
+    fn full(&self) -> Vec<Vec<String>> {
+        let mut runs = vec![args(&["test", "-p", &self.krate, "--tests", "--examples"])];
+        for lib in &self.other_libs {
+            runs.push(args(&["test", "-p", lib, "--lib"]));
+        }
+        runs
+    }
+
+    /// The quick tier: the crate's unit tests and the day's own test (and other libs).
+    fn quick(&self) -> Vec<Vec<String>> {
+        let mut runs = vec![args(&[
+            "test",
+            "-p",
+            &self.krate,
+            "--lib",
+            "--test",
+            &self.day_test,
+        ])];
+        for lib in &self.other_libs {
+            runs.push(args(&["test", "-p", lib, "--lib"]));
+        }
+        runs
+    }
+}
+
+fn args(list: &[&str]) -> Vec<String> {
+    list.iter().map(|s| (*s).to_owned()).collect()
+}
+
+/// The package a workspace file belongs to: the nearest Cargo.toml above it names it.
+fn package_of(root: &Path, file: &str) -> Result<String> {
+    let mut dir = root.join(file);
+    while dir.pop() && dir.starts_with(root) {
+        let manifest = dir.join("Cargo.toml");
+        if let Ok(text) = std::fs::read_to_string(&manifest) {
+            let table: toml::Table =
+                toml::from_str(&text).with_context(|| format!("parsing {}", manifest.display()))?;
+            if let Some(name) = table
+                .get("package")
+                .and_then(|p| p.get("name"))
+                .and_then(|n| n.as_str())
+            {
+                return Ok(name.to_owned());
+            }
+        }
+    }
+    bail!("{file} belongs to no package of the workspace")
+}
+
+/// `cargo xtask check [<crate> <day>] [--dir DIR]`: runs the tests of a learner's copy.
 ///
-/// Inside a copy made by `exercise` (it has `.exercise.toml`), the default DIR is the copy
-/// itself; in the reference workspace it is the default copy under `target/exercise/`.
+/// Inside a copy made by `exercise`, plain `cargo xtask check` reads crate and day from its
+/// `.exercise.toml`. In the reference workspace, crate and day name the copy in `exercises/`.
 pub fn check(
     root: &Path,
     curriculum: &Curriculum,
-    krate: &str,
-    number: u32,
+    krate: Option<&str>,
+    number: Option<u32>,
     dir: Option<PathBuf>,
 ) -> Result<bool> {
-    let day = curriculum.course(krate)?.day(number)?;
-    let dir = match dir {
-        Some(dir) => dir,
-        None if root.join(MARKER_FILE).is_file() => root.to_path_buf(),
-        None => default_dir(root, krate, number),
+    let in_copy = root.join(MARKER_FILE).is_file();
+    let (krate, number, dir) = match (krate, number, dir) {
+        (Some(k), Some(n), Some(dir)) => (k.to_owned(), n, dir),
+        (Some(k), Some(n), None) if in_copy => (k.to_owned(), n, root.to_path_buf()),
+        (Some(k), Some(n), None) => (k.to_owned(), n, default_dir(root, k, n)),
+        (None, None, dir) => {
+            let dir = dir.unwrap_or_else(|| root.to_path_buf());
+            let marker = read_marker(&dir)?.with_context(|| {
+                format!(
+                    "{} is not an exercise copy (no {MARKER_FILE}): run `cargo xtask check` inside \
+                     the copy, or name it: `cargo xtask check <crate> <day>`",
+                    dir.display()
+                )
+            })?;
+            (marker.krate, marker.day, dir)
+        }
+        _ => bail!("usage: cargo xtask check [<crate> <day>] [--dir DIR]"),
     };
+    let course = curriculum.course(&krate)?;
+    let day = course.day(number)?;
     ensure!(
         dir.join("Cargo.toml").is_file(),
         "no workspace at {}: run `cargo xtask exercise {krate} {number}` first",
         dir.display()
     );
-    println!("checking {krate} day {number} in {} ...", dir.display());
-    let mut test = cargo();
-    test.current_dir(&dir)
-        .args(["test", "-p", krate, "--test", &day.stem()]);
-    if dir != root && std::env::var_os("CARGO_TARGET_DIR").is_none() {
-        // Share one target directory between copies: only the changed crate recompiles.
-        test.env(
-            "CARGO_TARGET_DIR",
-            root.join("target").join("exercise").join("target"),
-        );
+    let plan = TestPlan::new(root, course, day)?;
+    println!(
+        "checking {krate} day {number} in {}: all of {krate}'s tests{} ...",
+        dir.display(),
+        plan.other_libs
+            .iter()
+            .map(|l| format!(" and {l}'s unit tests"))
+            .collect::<String>()
+    );
+    let mut passed = true;
+    for run in plan.full() {
+        // Build first, with cargo's progress on screen and no time limit; then run the tests
+        // with one, so a hanging answer ends with a message instead of a frozen terminal.
+        let mut build = cargo();
+        build.current_dir(&dir).args(&run).arg("--no-run");
+        if !util::status(&mut build)?.success() {
+            passed = false;
+            break;
+        }
+        let mut test = cargo();
+        test.current_dir(&dir).args(&run);
+        match util::status_with_timeout(&mut test, RUN_LIMIT)? {
+            Some(status) if status.success() => {}
+            Some(_) => {
+                passed = false;
+                break;
+            }
+            None => {
+                println!(
+                    "\nthe tests were still running after {}: something waits forever (and was stopped)",
+                    human(RUN_LIMIT)
+                );
+                passed = false;
+                break;
+            }
+        }
     }
-    let passed = util::status(&mut test)?.success();
     if passed {
         println!("\n{krate} day {number}: all tests pass. Exercise solved!");
     } else {
@@ -170,94 +434,263 @@ pub fn check(
     Ok(passed)
 }
 
-/// `cargo xtask exercise verify [<crate>]`: every built day's exercise is solvable and matters.
-/// Returns the number of days that failed verification.
-pub fn verify(root: &Path, curriculum: &Curriculum, krate: Option<&str>) -> Result<usize> {
-    let days: Vec<(&Course, &Day)> = curriculum
-        .select(krate)?
-        .into_iter()
+/// One thing `verify` proves: with these edits, the copy compiles and some test fails.
+struct Case<'a> {
+    /// What the case is, for the report: "blank ex_a + ex_b", "wrong ex_a: forgets ...".
+    label: String,
+    edits: Vec<Edit<'a>>,
+}
+
+/// The cases of one day.
+///
+/// - always: every region blanked together (the learner's starting point);
+/// - with `each_region`, for a day of two or more regions: each region blanked alone;
+/// - always: each known-wrong answer of course.toml, alone.
+fn cases(day: &Day, each_region: bool) -> Vec<Case<'_>> {
+    let names = |edits: &[Edit]| -> String {
+        edits
+            .iter()
+            .map(|e| e.region)
+            .collect::<Vec<_>>()
+            .join(" + ")
+    };
+    let together = blank_edits(day);
+    let mut cases = vec![Case {
+        label: format!("blank {}", names(&together)),
+        edits: together.clone(),
+    }];
+    if each_region && together.len() > 1 {
+        for edit in &together {
+            cases.push(Case {
+                label: format!("blank {} alone", edit.region),
+                edits: vec![*edit],
+            });
+        }
+    }
+    for ex in &day.exercises {
+        for wrong in &ex.wrong {
+            cases.push(Case {
+                label: format!("wrong {}: {}", ex.region, wrong.why),
+                edits: vec![Edit {
+                    file: &ex.file,
+                    region: &ex.region,
+                    fill: Fill::Body(&wrong.code),
+                }],
+            });
+        }
+    }
+    cases
+}
+
+/// `cargo xtask exercise verify [<crate>] [--each-region]`: every built day's exercise is
+/// solvable, and no blank and no known-wrong answer gets past `check`. Returns the number of
+/// failed proofs.
+///
+/// Cost, and what CI runs. Every case rewrites a module of the crate, so cargo recompiles the
+/// crate and relinks its test binaries: one incremental build per case. Measured on this
+/// 2-core machine (shared with other builds, load average 3–5, so indicative): about 20–40 s
+/// per case for gee-web and go-redis, and ten times that for the first case on a cold cache.
+/// Blanking every region of the course alone would be ~80 cases once the six courses are
+/// built, too long for CI's 30-minute budget next to clippy, the tests and the tour. So:
+///
+/// - `cargo xtask exercise verify` (and CI) proves per day: all its regions blanked together
+///   (one build) plus each known-wrong answer (one build each);
+/// - `cargo xtask exercise verify --each-region` also blanks each region of a multi-region
+///   day alone, proving that every region, not just the day, is covered by some test. Run it
+///   when you add or change a region.
+///
+/// Each case runs the quick tier first (the crate's unit tests and the day's own test): a
+/// failure there already proves the case, and most cases stop there. Only when those pass does
+/// it build and run the rest of what `check` runs (every other test and example of the crate).
+pub fn verify(
+    root: &Path,
+    curriculum: &Curriculum,
+    krate: Option<&str>,
+    each_region: bool,
+) -> Result<usize> {
+    let selected = curriculum.select(krate)?;
+    let built: Vec<(&Course, &Day)> = selected
+        .iter()
+        .copied()
         .filter(|(_, d)| d.is_built())
         .collect();
+    let planned = selected.len() - built.len();
     let dir = root.join("target").join("exercise").join("verify");
     let target = root.join("target").join("exercise").join("verify-target");
     let mut failures = 0;
-    for (i, (course, day)) in days.iter().enumerate() {
-        print!(
-            "[{}/{}] verify {} day {} ... ",
+    let mut proved = 0;
+    let mut reference_ok: Vec<(&str, bool)> = Vec::new();
+    for (i, (course, day)) in built.iter().enumerate() {
+        println!(
+            "[{}/{}] verify {} day {}",
             i + 1,
-            days.len(),
+            built.len(),
             course.krate,
             day.number
         );
-        let _ = std::io::Write::flush(&mut std::io::stdout());
-        let (result, time) = util::timed(|| verify_day(root, &dir, &target, course, day));
-        match result {
-            Ok(()) => println!("ok ({})", human(time)),
-            Err(err) => {
-                failures += 1;
-                println!("FAILED ({})\n        {err:#}", human(time));
+        // The reference must pass what `check` runs, once per course.
+        let ok = match reference_ok.iter().find(|(k, _)| *k == course.krate) {
+            Some((_, ok)) => *ok,
+            None => {
+                let (result, time) = util::timed(|| reference_passes(root, course));
+                let ok = match result {
+                    Ok(()) => {
+                        println!("    reference passes every test ... ok ({})", human(time));
+                        true
+                    }
+                    Err(err) => {
+                        failures += 1;
+                        println!(
+                            "    reference ... FAILED ({})\n        {err:#}",
+                            human(time)
+                        );
+                        false
+                    }
+                };
+                reference_ok.push((&course.krate, ok));
+                ok
+            }
+        };
+        if !ok {
+            continue;
+        }
+        let plan = TestPlan::new(root, course, day)?;
+        for case in cases(day, each_region) {
+            print!("    {} ... ", case.label);
+            let _ = std::io::Write::flush(&mut std::io::stdout());
+            let (result, time) = util::timed(|| prove(root, &dir, &target, &plan, &case));
+            match result {
+                Ok(evidence) => {
+                    proved += 1;
+                    println!("ok ({}; {evidence})", human(time));
+                }
+                Err(err) => {
+                    failures += 1;
+                    println!(
+                        "FAILED ({})\n        {}",
+                        human(time),
+                        format!("{err:#}").replace('\n', "\n        ")
+                    );
+                }
             }
         }
     }
-    let planned = curriculum
-        .select(krate)?
-        .iter()
-        .filter(|(_, d)| !d.is_built())
-        .count();
+    // Leave the verify copy as the reference again, so it never holds a stale blank.
+    if dir.exists() {
+        copy_workspace(root, &dir)?;
+    }
     println!(
-        "exercise verify: {} passed, {failures} failed, {planned} planned",
-        days.len() - failures
+        "exercise verify: {proved} case(s) proved, {failures} failed, {} day(s) built, {planned} planned{}",
+        built.len(),
+        if each_region {
+            " (each region alone)"
+        } else {
+            " (regions of a day together; --each-region for one by one)"
+        }
     );
     Ok(failures)
 }
 
-/// How long a `cargo test` that may have to compile gets in `verify`: generous, because a
-/// cold build on a busy 2-core machine takes minutes.
-const BUILD_LIMIT: Duration = Duration::from_secs(900);
-/// How long the blanked copy's already-built tests may run before they count as hung.
-const RUN_LIMIT: Duration = Duration::from_secs(120);
-
-fn verify_day(root: &Path, dir: &Path, target: &Path, course: &Course, day: &Day) -> Result<()> {
-    let stem = day.stem();
-    let day_test =
-        |cwd: &Path, target: Option<&Path>, extra: &[&str], limit| -> Result<util::Bounded> {
-            let mut cmd = cargo();
-            cmd.current_dir(cwd)
-                .args(["test", "--quiet", "-p", &course.krate, "--test", &stem])
-                .args(extra);
-            if let Some(t) = target {
-                cmd.env("CARGO_TARGET_DIR", t);
-            }
-            util::output_with_timeout(&mut cmd, limit)
-        };
-    let tail = |run: &util::Bounded, n| crate::tour::tail(&run.output, n);
-    // The reference solves it.
-    let reference = day_test(root, None, &[], BUILD_LIMIT)?;
-    ensure!(
-        reference.status.is_some_and(|s| s.success()),
-        "the reference fails (or hangs in) its own day tests:\n{}",
-        tail(&reference, 20)
-    );
-    // The blanked copy compiles ...
-    copy_workspace(root, dir)?;
-    blank_day_into(root, dir, day)?;
-    let build = day_test(dir, Some(target), &["--no-run"], BUILD_LIMIT)?;
-    ensure!(
-        build.status.is_some_and(|s| s.success()),
-        "the blanked copy does not compile:\n{}",
-        tail(&build, 30)
-    );
-    // ... and its tests fail. A hang counts as failing, but is worth a warning: a learner
-    // would wait for it too, so the day's tests should bound their waits.
-    let run = day_test(dir, Some(target), &[], RUN_LIMIT)?;
-    match run.status {
-        Some(status) => ensure!(
-            !status.success(),
-            "the day's tests still pass with the regions blanked: the exercise tests nothing"
-        ),
-        None => println!("(warning: the blanked tests hung and were killed after {RUN_LIMIT:?}) "),
+/// Runs the full plan's tests on the reference workspace (its own target directory).
+fn reference_passes(root: &Path, course: &Course) -> Result<()> {
+    let mut libs = BTreeSet::new();
+    for day in course.days.iter().filter(|d| d.is_built()) {
+        libs.extend(TestPlan::new(root, course, day)?.other_libs);
+    }
+    let plan = TestPlan {
+        krate: course.krate.clone(),
+        day_test: String::new(),
+        other_libs: libs.into_iter().collect(),
+    };
+    for run in plan.full() {
+        let out = bounded_cargo(root, None, &run, BUILD_LIMIT)?;
+        ensure!(
+            out.status.is_some_and(|s| s.success()),
+            "`cargo {}` fails (or hangs) on the reference:\n{}",
+            run.join(" "),
+            crate::tour::tail(&out.output, 25)
+        );
     }
     Ok(())
+}
+
+/// Proves one case: writes it into the verify copy, builds, and finds a failing test, first
+/// in the quick tier, then in the rest of the plan. Returns where it failed, for the report.
+fn prove(root: &Path, dir: &Path, target: &Path, plan: &TestPlan, case: &Case) -> Result<String> {
+    copy_workspace(root, dir)?;
+    apply_edits(root, dir, &case.edits)?;
+    for (tier, runs) in [("quick", plan.quick()), ("full", plan.full())] {
+        for run in runs {
+            let mut build = run.clone();
+            build.push("--no-run".into());
+            let built = bounded_cargo(dir, Some(target), &build, BUILD_LIMIT)?;
+            ensure!(
+                built.status.is_some_and(|s| s.success()),
+                "the copy does not compile (`cargo {}`):\n{}",
+                build.join(" "),
+                crate::tour::tail(&built.output, 30)
+            );
+            let ran = bounded_cargo(dir, Some(target), &run, RUN_LIMIT)?;
+            match ran.status {
+                None => return Ok(format!("hangs in `cargo {}`, killed", run.join(" "))),
+                Some(status) if !status.success() => {
+                    let test = first_failure(&ran.output)
+                        .map(|t| format!("fails {t}"))
+                        .unwrap_or_else(|| "fails".into());
+                    return Ok(format!("{test} ({tier} tier)"));
+                }
+                Some(_) => {}
+            }
+        }
+    }
+    bail!("every test `cargo xtask check` runs passes: check would call this solved")
+}
+
+/// `cargo <args>` in `cwd`, optionally with its own target directory, output captured.
+fn bounded_cargo(
+    cwd: &Path,
+    target: Option<&Path>,
+    args: &[String],
+    limit: Duration,
+) -> Result<util::Bounded> {
+    let mut cmd = cargo();
+    cmd.current_dir(cwd).args(args);
+    if let Some(t) = target {
+        cmd.env("CARGO_TARGET_DIR", t);
+    }
+    util::output_with_timeout(&mut cmd, limit)
+}
+
+/// The first failing test's name in `cargo test` output (`test name ... FAILED`).
+fn first_failure(output: &str) -> Option<&str> {
+    output.lines().find_map(|l| {
+        l.strip_prefix("test ")
+            .and_then(|rest| rest.strip_suffix(" ... FAILED"))
+    })
+}
+
+/// Problems with the known-wrong answers of course.toml, for the consistency check: each
+/// must name an existing region and differ from the reference body.
+pub fn wrong_answer_problems(root: &Path, curriculum: &Curriculum) -> Vec<String> {
+    let mut problems = Vec::new();
+    for (course, day) in curriculum.days() {
+        for ex in &day.exercises {
+            for wrong in &ex.wrong {
+                let at = format!("{} day {} `{}`", course.krate, day.number, ex.region);
+                if wrong.why.trim().is_empty() || wrong.code.trim().is_empty() {
+                    problems.push(format!("{at}: a wrong answer needs `why` and `code`"));
+                }
+                let reference = std::fs::read_to_string(root.join(&ex.file)).unwrap_or_default();
+                if anchor_body(&reference, &ex.region).map(str::trim) == Some(wrong.code.trim()) {
+                    problems.push(format!(
+                        "{at}: the wrong answer \"{}\" is the reference itself",
+                        wrong.why
+                    ));
+                }
+            }
+        }
+    }
+    problems
 }
 
 #[cfg(test)]
@@ -282,5 +715,154 @@ mod tests {
         assert!(blank(twice, "ex_f", "").is_err());
         assert!(blank("// ANCHOR: ex_f\n\n// ANCHOR_END: ex_f\n", "ex_f", "").is_err());
         assert!(blank("// ANCHOR_END: ex_f\nx\n// ANCHOR: ex_f\n", "ex_f", "").is_err());
+    }
+
+    #[test]
+    fn puts_a_wrong_body_in_a_region() {
+        let code = "fn f() -> u32 {\n    // ANCHOR: ex_f\n    1\n    // ANCHOR_END: ex_f\n}\n";
+        assert_eq!(
+            replace_region(code, "ex_f", "    2").unwrap(),
+            "fn f() -> u32 {\n    // ANCHOR: ex_f\n    2\n    // ANCHOR_END: ex_f\n}\n"
+        );
+    }
+
+    #[test]
+    fn finds_the_first_failing_test() {
+        let out = "running 3 tests\ntest a ... ok\ntest trie::tests::params ... FAILED\ntest c ... FAILED\n";
+        assert_eq!(first_failure(out), Some("trie::tests::params"));
+        assert_eq!(first_failure("test a ... ok\n"), None);
+    }
+
+    fn day_with(regions: &[&str], wrong: usize) -> Day {
+        let exercises: Vec<String> = regions
+            .iter()
+            .enumerate()
+            .map(|(i, r)| {
+                let wrongs = if i == 0 {
+                    "[[exercise.wrong]]\nwhy = \"forgets\"\ncode = \"x\"\n".repeat(wrong)
+                } else {
+                    String::new()
+                };
+                format!("[[exercise]]\nfile = \"a.rs\"\nregion = \"{r}\"\nhint = \"h\"\n{wrongs}")
+            })
+            .collect();
+        let text = format!(
+            "number = 1\nslug = \"s\"\ntitle = \"t\"\nstatus = \"built\"\nexample = \"e\"\ntest = \"t\"\nchapter = \"c\"\nmodules = []\n{}",
+            exercises.concat()
+        );
+        toml::from_str(&text).unwrap()
+    }
+
+    #[test]
+    fn cases_blank_together_then_alone_then_each_wrong_answer() {
+        let day = day_with(&["ex_a", "ex_b"], 1);
+        let labels = |each| -> Vec<String> {
+            cases(&day, each)
+                .into_iter()
+                .map(|c| c.label.clone())
+                .collect()
+        };
+        assert_eq!(labels(false), ["blank ex_a + ex_b", "wrong ex_a: forgets"]);
+        assert_eq!(
+            labels(true),
+            [
+                "blank ex_a + ex_b",
+                "blank ex_a alone",
+                "blank ex_b alone",
+                "wrong ex_a: forgets"
+            ]
+        );
+        // One region: "alone" is the same case as "together", so it is not run twice.
+        assert_eq!(cases(&day_with(&["ex_a"], 0), true).len(), 1);
+    }
+
+    /// A throw-away workspace, to make a copy in.
+    fn scratch(name: &str) -> PathBuf {
+        let root = std::env::temp_dir().join(format!("xtask-ex-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&root);
+        let write = |path: &str, text: &str| {
+            let path = root.join(path);
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(path, text).unwrap();
+        };
+        write(
+            "course.toml",
+            r#"format_version = 1
+mdbook_version = "0.5.4"
+[[course]]
+crate = "demo"
+title = "Demo"
+summary = "A demo."
+peers = "none"
+[[course.day]]
+number = 1
+slug = "first"
+title = "First"
+status = "built"
+example = "demo/examples/day1_first.rs"
+test = "demo/tests/day1_first.rs"
+chapter = "docs/src/demo/day1-first.md"
+modules = ["demo/src/lib.rs"]
+[[course.day.exercise]]
+file = "demo/src/lib.rs"
+region = "ex_one"
+hint = "return 1"
+"#,
+        );
+        write(
+            ".cargo/config.toml",
+            "[alias]\nxtask = \"run --package xtask --\"\n",
+        );
+        write("Cargo.toml", "[workspace]\nmembers = [\"demo\"]\n");
+        write("demo/Cargo.toml", "[package]\nname = \"demo\"\n");
+        write(
+            "demo/src/lib.rs",
+            "pub fn one() -> u32 {\n    // ANCHOR: ex_one\n    1\n    // ANCHOR_END: ex_one\n}\n",
+        );
+        root
+    }
+
+    #[test]
+    fn a_copy_lives_outside_target_and_is_never_overwritten_without_force() {
+        let root = scratch("copy");
+        let curriculum = Curriculum::load(&root).unwrap();
+        make(&root, &curriculum, "demo", 1, None, false).unwrap();
+        let copy = root.join("exercises/demo-day1");
+        let lib = copy.join("demo/src/lib.rs");
+        assert!(std::fs::read_to_string(&lib).unwrap().contains("todo!("));
+        // The copy shares one build cache, and knows which exercise it holds.
+        let config = std::fs::read_to_string(copy.join(".cargo/config.toml")).unwrap();
+        assert!(config.contains("xtask = "), "{config}");
+        assert!(config.contains("target-dir") && config.contains("exercise-cache"));
+        let marker = read_marker(&copy).unwrap().unwrap();
+        assert_eq!((marker.krate.as_str(), marker.day), ("demo", 1));
+        let guide = std::fs::read_to_string(copy.join("EXERCISE.md")).unwrap();
+        assert!(guide.contains("cargo xtask docs"), "{guide}");
+
+        // The learner's work survives a second `exercise`; --force starts over.
+        std::fs::write(&lib, "solved").unwrap();
+        let err = make(&root, &curriculum, "demo", 1, None, false).unwrap_err();
+        assert!(format!("{err:#}").contains("--force"), "{err:#}");
+        assert_eq!(std::fs::read_to_string(&lib).unwrap(), "solved");
+        make(&root, &curriculum, "demo", 1, None, true).unwrap();
+        assert!(std::fs::read_to_string(&lib).unwrap().contains("todo!("));
+        // A copy of the workspace never contains the copies.
+        assert!(!copy.join("exercises").exists());
+
+        // --force never deletes a folder `exercise` did not make.
+        let stranger = root.join("mine");
+        std::fs::create_dir_all(&stranger).unwrap();
+        std::fs::write(stranger.join("notes.txt"), "keep").unwrap();
+        assert!(make(&root, &curriculum, "demo", 1, Some(stranger.clone()), true).is_err());
+        assert!(stranger.join("notes.txt").is_file());
+        let _ = std::fs::remove_dir_all(&root);
+    }
+
+    #[test]
+    fn finds_the_package_a_region_lives_in() {
+        let root = scratch("package");
+        assert_eq!(package_of(&root, "demo/src/lib.rs").unwrap(), "demo");
+        assert!(package_of(&root, "elsewhere/x.rs").is_err());
+        let _ = std::fs::remove_dir_all(&root);
     }
 }

@@ -51,23 +51,31 @@ enum Command {
     },
     /// Everything CI checks: fmt, clippy, tests, consistency, book, exercises, tour, wasm.
     Test,
-    /// Makes an exercise copy (`exercise gee-web 1 [--out DIR]`) or proves all solvable (`exercise verify [crate]`).
+    /// Makes an exercise copy (`exercise gee-web 1 [--out DIR] [--force]`) or proves every
+    /// exercise sound (`exercise verify [crate] [--each-region]`).
     Exercise {
         /// A course crate, or `verify`.
         target: String,
         /// The day number (or, after `verify`, an optional course crate).
         day_or_crate: Option<String>,
-        /// Where to put the copy (default target/exercise/<crate>-day<N>).
+        /// Where to put the copy (default exercises/<crate>-day<N>).
         #[arg(long)]
         out: Option<PathBuf>,
+        /// Replace an existing copy (the work in it is lost).
+        #[arg(long)]
+        force: bool,
+        /// With `verify`: also blank each region of a multi-region day alone (slower).
+        #[arg(long)]
+        each_region: bool,
     },
-    /// Runs a day's tests in a learner's exercise copy.
+    /// Runs every test that can reach a day's exercise in a learner's copy. Inside a copy,
+    /// plain `cargo xtask check` knows which exercise it holds.
     Check {
-        /// The course crate.
-        krate: String,
-        /// The day number.
-        day: u32,
-        /// The copy (default: this workspace if it is a copy, else target/exercise/<crate>-day<N>).
+        /// The course crate (default: from the copy's .exercise.toml).
+        krate: Option<String>,
+        /// The day number (default: from the copy's .exercise.toml).
+        day: Option<u32>,
+        /// The copy (default: this workspace if it is a copy, else exercises/<crate>-day<N>).
         #[arg(long)]
         dir: Option<PathBuf>,
     },
@@ -127,22 +135,27 @@ fn real_main() -> Result<bool> {
             target,
             day_or_crate,
             out,
+            force,
+            each_region,
         } => {
             if target == "verify" {
-                let failed = exercise::verify(&root, &curriculum, day_or_crate.as_deref())?;
+                let failed =
+                    exercise::verify(&root, &curriculum, day_or_crate.as_deref(), each_region)?;
                 return Ok(failed == 0);
             }
             let Some(day) = day_or_crate else {
                 bail!(
-                    "usage: cargo xtask exercise <crate> <day> [--out DIR] | cargo xtask exercise verify [<crate>]"
+                    "usage: cargo xtask exercise <crate> <day> [--out DIR] [--force] | cargo xtask exercise verify [<crate>] [--each-region]"
                 );
             };
             let day: u32 = day
                 .parse()
                 .map_err(|_| anyhow::anyhow!("`{day}` is not a day number"))?;
-            exercise::make(&root, &curriculum, &target, day, out).map(|()| true)
+            exercise::make(&root, &curriculum, &target, day, out, force).map(|()| true)
         }
-        Command::Check { krate, day, dir } => exercise::check(&root, &curriculum, &krate, day, dir),
+        Command::Check { krate, day, dir } => {
+            exercise::check(&root, &curriculum, krate.as_deref(), day, dir)
+        }
         Command::Docs { open } => book::build(&root, &curriculum, open).map(|()| true),
         Command::Bench { krate } => ci::bench(&root, &curriculum, krate.as_deref()).map(|()| true),
         Command::RedisSuite { tests, unit } => redis_suite::run(&root, &tests, &unit),

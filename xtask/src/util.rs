@@ -109,39 +109,75 @@ pub struct Bounded {
 /// Runs `cmd` to completion or for at most `limit`, capturing stdout + stderr.
 ///
 /// A learner's half-written code (or a blanked exercise) can make a test wait forever; a
-/// course runner must never hang on that. The command runs in its own process group, so
-/// on timeout the whole group dies: `cargo test` *and* the test binary it started.
+/// course runner must never hang on that. On timeout the command and everything it started
+/// die: `cargo test` *and* the test binary it started.
 pub fn output_with_timeout(cmd: &mut Command, limit: Duration) -> Result<Bounded> {
     let log_path =
         std::env::temp_dir().join(format!("xtask-{}-{}.log", std::process::id(), unique()));
     let log = std::fs::File::create(&log_path)?;
-    #[cfg(unix)]
-    std::os::unix::process::CommandExt::process_group(cmd, 0);
+    cmd.stdout(log.try_clone()?).stderr(log);
+    let status = wait_bounded(cmd, limit);
+    let output = std::fs::read_to_string(&log_path).unwrap_or_default();
+    let _ = std::fs::remove_file(&log_path);
+    Ok(Bounded {
+        status: status?,
+        output,
+    })
+}
+
+/// Like [`status`] (output goes to the terminal), but stops the command and everything it
+/// started after `limit`; `None` then. It stays in the terminal's process group, so Ctrl-C
+/// still reaches it.
+pub fn status_with_timeout(cmd: &mut Command, limit: Duration) -> Result<Option<ExitStatus>> {
+    wait_bounded(cmd, limit)
+}
+
+/// The processes whose parent is `pid` (Linux: read from /proc; elsewhere none).
+fn children_of(pid: u32) -> Vec<u32> {
+    let Ok(entries) = std::fs::read_dir("/proc") else {
+        return Vec::new();
+    };
+    entries
+        .filter_map(|e| e.ok()?.file_name().to_str()?.parse::<u32>().ok())
+        .filter(|child| {
+            // /proc/<pid>/stat: `pid (name) state ppid ...`; the name may hold spaces.
+            std::fs::read_to_string(format!("/proc/{child}/stat")).is_ok_and(|stat| {
+                stat.rsplit_once(')')
+                    .and_then(|(_, rest)| rest.split_whitespace().nth(1)?.parse::<u32>().ok())
+                    == Some(pid)
+            })
+        })
+        .collect()
+}
+
+/// Kills `pid`'s descendants, deepest first (cargo's test binary, then cargo's other children).
+fn kill_descendants(pid: u32) {
+    for child in children_of(pid) {
+        kill_descendants(child);
+        let _ = Command::new("kill")
+            .args(["-KILL", &child.to_string()])
+            .status();
+    }
+}
+
+fn wait_bounded(cmd: &mut Command, limit: Duration) -> Result<Option<ExitStatus>> {
     let mut child = cmd
         .stdin(std::process::Stdio::null())
-        .stdout(log.try_clone()?)
-        .stderr(log)
         .spawn()
         .with_context(|| format!("cannot start {}", describe(cmd)))?;
     let deadline = Instant::now() + limit;
-    let status = loop {
+    loop {
         if let Some(status) = child.try_wait()? {
-            break Some(status);
+            return Ok(Some(status));
         }
         if Instant::now() >= deadline {
-            #[cfg(unix)]
-            let _ = Command::new("kill")
-                .args(["-KILL", &format!("-{}", child.id())])
-                .status();
+            kill_descendants(child.id());
             let _ = child.kill();
             let _ = child.wait();
-            break None;
+            return Ok(None);
         }
         std::thread::sleep(Duration::from_millis(50));
-    };
-    let output = std::fs::read_to_string(&log_path).unwrap_or_default();
-    let _ = std::fs::remove_file(&log_path);
-    Ok(Bounded { status, output })
+    }
 }
 
 fn unique() -> u64 {
