@@ -9,7 +9,7 @@
 //!
 //! **Server.** gee-web and axum serve the same routes (the GitHub set plus `/` and `/json`),
 //! each on a single-threaded tokio runtime whose thread is pinned to core 0, while
-//! `wrk -t1 -c64` runs pinned to core 1 (the 2-core recipe of research/web.md). Three
+//! `wrk -t1 -c64` runs pinned to core 1 (on a 2-core machine: one core serves, one loads). Three
 //! scenarios: plaintext `/`, the GitHub param route `/users/:user`, and JSON `/json`. The
 //! servers take turns within the same run. Needs `wrk` and `taskset` (`apt-get install wrk`);
 //! without them only the router rows are printed. `GEE_BENCH_SECS` sets the wrk duration

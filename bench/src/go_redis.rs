@@ -19,7 +19,7 @@ use std::time::Duration;
 
 use crate::Row;
 
-/// The tests of issue #6 (redis-benchmark names; LPUSH is also run to seed LRANGE).
+/// The redis-benchmark tests the course is measured on (LPUSH is also run to seed LRANGE).
 const TESTS: &str =
     "ping,set,get,incr,lpush,rpush,lpop,rpop,sadd,hset,spop,zadd,zpopmin,lrange_100,mset";
 

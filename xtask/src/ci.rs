@@ -47,10 +47,25 @@ pub fn test_all(root: &Path, curriculum: &Curriculum) -> Result<bool> {
                 "warnings",
             ])),
         ),
-        // `bench` compiles the peers; DESIGN.md keeps it out of `cargo test` (clippy still lints it).
+        // `bench` compiles the peers, so it stays out of `cargo test` (clippy still lints it).
         (
             "cargo test",
             Box::new(cargo_ok(&["test", "--workspace", "--exclude", "bench"])),
+        ),
+        (
+            // Every public item documents itself, and a broken intra-doc link is a bug.
+            "cargo doc",
+            Box::new(|| {
+                from(
+                    util::status(
+                        cargo()
+                            .current_dir(root)
+                            .env("RUSTDOCFLAGS", "-D warnings")
+                            .args(["doc", "--workspace", "--no-deps", "--exclude", "bench"]),
+                    )
+                    .map(|s| s.success()),
+                )
+            }),
         ),
         (
             "course.toml consistency",

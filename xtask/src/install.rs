@@ -1,6 +1,6 @@
 //! Installing what a step needs, and saying so.
 //!
-//! DESIGN.md's promise is that a fresh machine needs nothing but the Rust toolchain before
+//! The course's promise is that a fresh machine needs nothing but the Rust toolchain before
 //! `cargo xtask test`. The few system tools the courses use (the real `sqlite3` CLI, Go for the
 //! gee-rpc interop test, Chromium for the wasm demos, Redis's own tools) come from Debian's
 //! packages: when a tool is missing and we run as root, we install its package with apt-get
@@ -77,4 +77,67 @@ pub fn ensure_tools(tools: &[Tool]) -> Result<()> {
         bail!("still missing after apt-get: {}", still.join(" "));
     }
     Ok(())
+}
+
+/// The command-line clients chapters tell the reader to run, and their Debian packages.
+///
+/// A chapter's "Run it" section is a promise that its commands work; on a fresh machine
+/// `redis-cli` or `nc` may be missing. `cargo xtask run` and `tour` read the day's chapter
+/// and install the clients its commands use (see [`chapter_tools`]).
+pub const CLIENTS: &[Tool] = &[
+    Tool {
+        binary: "redis-cli",
+        package: "redis-tools",
+    },
+    Tool {
+        binary: "redis-benchmark",
+        package: "redis-tools",
+    },
+    Tool {
+        binary: "nc",
+        package: "netcat-openbsd",
+    },
+    Tool {
+        binary: "curl",
+        package: "curl",
+    },
+    Tool {
+        binary: "xxd",
+        package: "xxd",
+    },
+];
+
+/// The [`CLIENTS`] that a chapter's shell commands (lines `$ ...` in its code blocks) use.
+pub fn chapter_tools(chapter: &str) -> Vec<Tool> {
+    let mut used: Vec<Tool> = Vec::new();
+    for line in chapter.lines() {
+        let Some(command) = line.trim_start().strip_prefix("$ ") else {
+            continue;
+        };
+        // Every word that starts a command: after `|`, `&&`, `;`, or the first word.
+        let words = command
+            .split(['|', ';', '&'])
+            .filter_map(|part| part.split_whitespace().next());
+        for word in words {
+            if let Some(tool) = CLIENTS.iter().find(|t| t.binary == word)
+                && !used.iter().any(|u| u.binary == tool.binary)
+            {
+                used.push(*tool);
+            }
+        }
+    }
+    used
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn finds_the_clients_a_chapter_runs() {
+        let chapter = "Run `nc` if you like.\n```console\n$ cargo run -p go-redis --example day2_resp\n$ redis-cli -p 6399 ping\nPONG\n$ printf 'PING\\r\\n' | nc -q1 localhost 6399\n$ curl -s x && curl y | xxd\n```\n";
+        let names: Vec<&str> = chapter_tools(chapter).iter().map(|t| t.binary).collect();
+        assert_eq!(names, ["redis-cli", "nc", "curl", "xxd"]);
+        assert!(chapter_tools("no commands: redis-cli is mentioned\n").is_empty());
+    }
 }

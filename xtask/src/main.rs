@@ -95,7 +95,7 @@ enum Command {
         /// The exported Redis test tree (holds `runtest` and `tests/`).
         #[arg(long)]
         tests: PathBuf,
-        /// Only these units (default: the eleven of issue #6).
+        /// Only these units (default: the eleven of days 1-4: strings, keys, TTL, collections, protocol).
         #[arg(long)]
         unit: Vec<String>,
     },

@@ -3,7 +3,8 @@
 //! DIR is an export of the Redis 7.0.15 source tree's test harness (`runtest` and `tests/`),
 //! kept outside this repository (it is not ours to vendor). For each unit, a fresh go-redis
 //! release build is started on a free port and `runtest` runs against it in external mode
-//! with the flags from research/redis.md §3.4; the table counts `[ok]`, `[err]` and
+//! with the flags for testing an external server (`--host --port --single <unit> --durable
+//! --ignore-encoding --ignore-digest`, and `--tags` skipping features go-redis lacks); the table counts `[ok]`, `[err]` and
 //! `[exception]` lines. Needs `tclsh` (Debian package `tcl`).
 
 use std::path::Path;
@@ -14,7 +15,8 @@ use anyhow::{Context, Result, ensure};
 
 use crate::util::{self, cargo};
 
-/// The units the course is measured on (issue #6).
+/// The units the course is measured on: strings, keys, TTL, the four collection types, the
+/// protocol, QUIT and INFO (what go-redis days 1-4 build).
 pub const UNITS: &[&str] = &[
     "unit/type/incr",
     "unit/type/string",

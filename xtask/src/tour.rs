@@ -16,6 +16,7 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, Result, bail, ensure};
 
 use crate::course::{Course, Curriculum, Day, Tour, TourMode, TourRequest};
+use crate::install;
 use crate::util::{self, cargo, human};
 
 /// What happened to one day.
@@ -46,9 +47,10 @@ pub fn tour(
     let days = curriculum.select(krate)?;
     let built: Vec<&(&Course, &Day)> = days.iter().filter(|(_, d)| d.is_built()).collect();
     if !built.is_empty() {
+        ensure_chapter_clients(root, built.iter().map(|(_, d)| *d));
         println!("tour: building {} example(s) ...", built.len());
         let mut build = cargo();
-        build.current_dir(root).args(["build", "--quiet"]);
+        build.current_dir(root).arg("build");
         for (course, day) in &built {
             build.args(["-p", &course.krate, "--example", &day.stem()]);
         }
@@ -135,6 +137,21 @@ fn print_table(rows: &[Row]) {
         );
     }
     println!();
+}
+
+/// Installs the clients the days' chapters tell the reader to run (`redis-cli`, `nc`,
+/// `curl`, ...), so every command a chapter shows works on a fresh machine. Installing needs
+/// root; otherwise this says what to install and goes on (the examples do not need them).
+fn ensure_chapter_clients<'a>(root: &Path, days: impl Iterator<Item = &'a Day>) {
+    let mut tools = Vec::new();
+    for day in days {
+        if let Ok(chapter) = std::fs::read_to_string(root.join(&day.chapter)) {
+            tools.extend(install::chapter_tools(&chapter));
+        }
+    }
+    if let Err(err) = install::ensure_tools(&tools) {
+        println!("note: the chapters' commands use clients this machine lacks: {err:#}");
+    }
 }
 
 /// The directory cargo builds into (honours `CARGO_TARGET_DIR`).
@@ -464,6 +481,7 @@ pub fn run_interactive(
         "{krate} day {number} ({}) is planned, not built yet",
         day.title
     );
+    ensure_chapter_clients(root, std::iter::once(day));
     println!("running {} (Ctrl-C to stop)", day.example);
     util::run(
         cargo()

@@ -1,18 +1,42 @@
 //! Day 3 — the go-redis server binary: `go-redis [redis.conf] [--port N] [--config FILE] [--<directive> value]`.
 //!
 //! Starts the database with active expiry, serves RESP on the configured address, and
-//! shuts down gracefully on Ctrl-C or SIGTERM.
+//! shuts down gracefully on Ctrl-C or SIGTERM. clap gives it `--help` and `--version`; every
+//! other argument is Redis's own syntax (a config file, then `--<directive> <value>` pairs,
+//! exactly as `redis-server` takes them), which [`Config::from_args`] reads.
 
 use std::process::ExitCode;
 
+use clap::Parser;
 use go_redis::{Config, run_server};
 
+/// A Redis-compatible server speaking RESP (the go-redis course).
+#[derive(Parser)]
+#[command(
+    name = "go-redis",
+    version,
+    about,
+    after_help = "Examples:\n  go-redis --port 6399\n  go-redis redis.conf --maxclients 100\n  go-redis --config redis.conf --requirepass secret"
+)]
+struct Cli {
+    /// A redis.conf file to read first (optional), then `--<directive> <value>` pairs as
+    /// redis-server takes them: --port N, --bind ADDR, --config FILE, --requirepass PASS,
+    /// --databases N, --maxclients N, or any other redis.conf directive.
+    #[arg(
+        value_name = "[redis.conf] [--<directive> <value>]...",
+        trailing_var_arg = true,
+        allow_hyphen_values = true
+    )]
+    args: Vec<String>,
+}
+
 fn main() -> ExitCode {
+    let cli = Cli::parse();
     common::init_tracing();
-    let config = match Config::from_args(std::env::args().skip(1)) {
+    let config = match Config::from_args(cli.args) {
         Ok(config) => config,
         Err(err) => {
-            eprintln!("go-redis: {err}");
+            eprintln!("go-redis: {err} (see `go-redis --help`)");
             return ExitCode::FAILURE;
         }
     };
