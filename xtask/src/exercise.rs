@@ -487,21 +487,24 @@ fn cases(day: &Day, each_region: bool) -> Vec<Case<'_>> {
 /// failed proofs.
 ///
 /// Cost, and what CI runs. Every case rewrites a module of the crate, so cargo recompiles the
-/// crate and relinks its test binaries: one incremental build per case. Measured on this
-/// 2-core machine (shared with other builds, load average 3–5, so indicative): about 20–40 s
-/// per case for gee-web and go-redis, and ten times that for the first case on a cold cache.
-/// Blanking every region of the course alone would be ~80 cases once the six courses are
-/// built, too long for CI's 30-minute budget next to clippy, the tests and the tour. So:
+/// crate and relinks its test binaries: one incremental build per case. Measured on gee-web
+/// (this 2-core machine, shared with four other engineers' builds, load average 13-17, so
+/// indicative): about 23 s per case once warm; the first case of a cold target directory
+/// builds every dependency (6 min at that load). Blanking each region alone would be about 80
+/// cases once the six courses are built (~30 min at that rate), too long for CI's 30-minute
+/// budget next to clippy, the tests and the tour. So:
 ///
 /// - `cargo xtask exercise verify` (and CI) proves per day: all its regions blanked together
-///   (one build) plus each known-wrong answer (one build each);
+///   (one build) plus each known-wrong answer (one build each): about 45 cases for 39 days;
 /// - `cargo xtask exercise verify --each-region` also blanks each region of a multi-region
 ///   day alone, proving that every region, not just the day, is covered by some test. Run it
 ///   when you add or change a region.
 ///
-/// Each case runs the quick tier first (the crate's unit tests and the day's own test): a
-/// failure there already proves the case, and most cases stop there. Only when those pass does
-/// it build and run the rest of what `check` runs (every other test and example of the crate).
+/// The reference runs first, once per course, in the same copy and target directory (so its
+/// build is the one the cases start from). Each case then runs the quick tier first (the
+/// crate's unit tests and the day's own test): a failure there already proves the case, and
+/// most cases stop there. Only when those pass does it build and run the rest of what `check`
+/// runs (every other test and example of the crate).
 pub fn verify(
     root: &Path,
     curriculum: &Curriculum,
@@ -532,7 +535,7 @@ pub fn verify(
         let ok = match reference_ok.iter().find(|(k, _)| *k == course.krate) {
             Some((_, ok)) => *ok,
             None => {
-                let (result, time) = util::timed(|| reference_passes(root, course));
+                let (result, time) = util::timed(|| reference_passes(root, &dir, &target, course));
                 let ok = match result {
                     Ok(()) => {
                         println!("    reference passes every test ... ok ({})", human(time));
@@ -591,8 +594,10 @@ pub fn verify(
     Ok(failures)
 }
 
-/// Runs the full plan's tests on the reference workspace (its own target directory).
-fn reference_passes(root: &Path, course: &Course) -> Result<()> {
+/// Runs the full plan's tests on an unedited copy of the reference, in verify's own target
+/// directory: the build it needs is the one every case of the course starts from anyway, so
+/// proving the reference costs the test run, not an extra build.
+fn reference_passes(root: &Path, dir: &Path, target: &Path, course: &Course) -> Result<()> {
     let mut libs = BTreeSet::new();
     for day in course.days.iter().filter(|d| d.is_built()) {
         libs.extend(TestPlan::new(root, course, day)?.other_libs);
@@ -602,8 +607,9 @@ fn reference_passes(root: &Path, course: &Course) -> Result<()> {
         day_test: String::new(),
         other_libs: libs.into_iter().collect(),
     };
+    copy_workspace(root, dir)?;
     for run in plan.full() {
-        let out = bounded_cargo(root, None, &run, BUILD_LIMIT)?;
+        let out = bounded_cargo(dir, Some(target), &run, BUILD_LIMIT)?;
         ensure!(
             out.status.is_some_and(|s| s.success()),
             "`cargo {}` fails (or hangs) on the reference:\n{}",
