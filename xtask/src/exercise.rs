@@ -233,13 +233,16 @@ fn guide(course: &Course, day: &Day, dir: &Path) -> String {
         "# Exercise: {} day {} — {}\n\n\
          Read the chapter in this copy's own book, not in the reference book: the reference book \
          shows the code you are about to write. Here, in {}, run\n\n    cargo xtask docs --open\n\n\
-         and read `{}`: where the reference shows the answer, this book shows the `todo!()`s.\n\n\
+         and read \"Day {} — {}\" ({}): where the reference shows the answer, this book shows \
+         the `todo!()`s.\n\n\
          Fill in these `todo!()`s:\n\n",
         course.krate,
         day.number,
         day.title,
         dir.display(),
+        day.number,
         day.title,
+        day.chapter,
     );
     for ex in &day.exercises {
         text.push_str(&format!("- `{}` in {}: {}\n", ex.region, ex.file, ex.hint));

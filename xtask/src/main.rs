@@ -58,7 +58,7 @@ enum Command {
         target: String,
         /// The day number (or, after `verify`, an optional course crate).
         day_or_crate: Option<String>,
-        /// Where to put the copy (default exercises/<crate>-day<N>).
+        /// Where to put the copy (default exercises/CRATE-dayN).
         #[arg(long)]
         out: Option<PathBuf>,
         /// Replace an existing copy (the work in it is lost).
@@ -75,7 +75,7 @@ enum Command {
         krate: Option<String>,
         /// The day number (default: from the copy's .exercise.toml).
         day: Option<u32>,
-        /// The copy (default: this workspace if it is a copy, else exercises/<crate>-day<N>).
+        /// The copy (default: this workspace if it is a copy, else exercises/CRATE-dayN).
         #[arg(long)]
         dir: Option<PathBuf>,
     },
