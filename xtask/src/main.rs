@@ -67,6 +67,9 @@ enum Command {
         /// With `verify`: also blank each region of a multi-region day alone (slower).
         #[arg(long)]
         each_region: bool,
+        /// With `verify`: skip running the reference's tests first (when they just passed).
+        #[arg(long)]
+        skip_reference: bool,
     },
     /// Runs every test that can reach a day's exercise in a learner's copy. Inside a copy,
     /// plain `cargo xtask check` knows which exercise it holds.
@@ -137,10 +140,16 @@ fn real_main() -> Result<bool> {
             out,
             force,
             each_region,
+            skip_reference,
         } => {
             if target == "verify" {
-                let failed =
-                    exercise::verify(&root, &curriculum, day_or_crate.as_deref(), each_region)?;
+                let failed = exercise::verify(
+                    &root,
+                    &curriculum,
+                    day_or_crate.as_deref(),
+                    each_region,
+                    !skip_reference,
+                )?;
                 return Ok(failed == 0);
             }
             let Some(day) = day_or_crate else {
