@@ -23,6 +23,7 @@
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
+use std::process::Command;
 use std::time::Duration;
 
 use anyhow::{Context, Result, bail, ensure};
@@ -304,34 +305,61 @@ impl TestPlan {
         })
     }
 
-    /// The `cargo test` argument lists of the full plan, each without `--no-run`.
-    fn full(&self) -> Vec<Vec<String>> {
-        let mut runs = vec![args(&["test", "-p", &self.krate, "--tests", "--examples"])];
+    /// The `cargo test` runs of the full plan, each without `--no-run`.
+    fn full(&self) -> Vec<Run> {
+        let mut runs = vec![Run::new(&self.krate, &["--tests", "--examples"])];
         for lib in &self.other_libs {
-            runs.push(args(&["test", "-p", lib, "--lib"]));
+            runs.push(Run::new(lib, &["--lib"]));
         }
         runs
     }
 
     /// The quick tier: the crate's unit tests and the day's own test (and other libs).
-    fn quick(&self) -> Vec<Vec<String>> {
-        let mut runs = vec![args(&[
-            "test",
-            "-p",
-            &self.krate,
-            "--lib",
-            "--test",
-            &self.day_test,
-        ])];
+    fn quick(&self) -> Vec<Run> {
+        let mut runs = vec![Run::new(&self.krate, &["--lib", "--test", &self.day_test])];
         for lib in &self.other_libs {
-            runs.push(args(&["test", "-p", lib, "--lib"]));
+            runs.push(Run::new(lib, &["--lib"]));
         }
         runs
     }
 }
 
-fn args(list: &[&str]) -> Vec<String> {
-    list.iter().map(|s| (*s).to_owned()).collect()
+/// One `cargo test -p <package> <targets...>`.
+#[derive(Clone)]
+struct Run {
+    package: String,
+    args: Vec<String>,
+}
+
+impl Run {
+    fn new(package: &str, targets: &[&str]) -> Self {
+        let mut args: Vec<String> = vec!["test".into(), "-p".into(), package.into()];
+        args.extend(targets.iter().map(|t| (*t).to_owned()));
+        Run {
+            package: package.to_owned(),
+            args,
+        }
+    }
+
+    /// The same run, building only.
+    fn no_run(&self) -> Self {
+        let mut build = self.clone();
+        build.args.push("--no-run".into());
+        build
+    }
+
+    /// `cargo test ...`, for messages.
+    fn shown(&self) -> String {
+        format!("cargo {}", self.args.join(" "))
+    }
+
+    /// The command, in `cwd`. Every test run of `check` and `verify` is made here, so a
+    /// package whose tests need a runner of their own has one place to say so.
+    fn command(&self, cwd: &Path) -> Result<Command> {
+        let mut cmd = cargo();
+        cmd.current_dir(cwd).args(&self.args);
+        Ok(cmd)
+    }
 }
 
 /// The package a workspace file belongs to: the nearest Cargo.toml above it names it.
@@ -403,15 +431,12 @@ pub fn check(
     for run in plan.full() {
         // Build first, with cargo's progress on screen and no time limit; then run the tests
         // with one, so a hanging answer ends with a message instead of a frozen terminal.
-        let mut build = cargo();
-        build.current_dir(&dir).args(&run).arg("--no-run");
-        if !util::status(&mut build)?.success() {
+        println!("\n{}'s tests: {}", run.package, run.shown());
+        if !util::status(&mut run.no_run().command(&dir)?)?.success() {
             passed = false;
             break;
         }
-        let mut test = cargo();
-        test.current_dir(&dir).args(&run);
-        match util::status_with_timeout(&mut test, RUN_LIMIT)? {
+        match util::status_with_timeout(&mut run.command(&dir)?, RUN_LIMIT)? {
             Some(status) if status.success() => {}
             Some(_) => {
                 passed = false;
@@ -619,8 +644,8 @@ fn reference_passes(root: &Path, dir: &Path, target: &Path, course: &Course) -> 
         let out = bounded_cargo(dir, Some(target), &run, BUILD_LIMIT)?;
         ensure!(
             out.status.is_some_and(|s| s.success()),
-            "`cargo {}` fails (or hangs) on the reference:\n{}",
-            run.join(" "),
+            "`{}` fails (or hangs) on the reference:\n{}",
+            run.shown(),
             crate::tour::tail(&out.output, 25)
         );
     }
@@ -634,18 +659,17 @@ fn prove(root: &Path, dir: &Path, target: &Path, plan: &TestPlan, case: &Case) -
     apply_edits(root, dir, &case.edits)?;
     for (tier, runs) in [("quick", plan.quick()), ("full", plan.full())] {
         for run in runs {
-            let mut build = run.clone();
-            build.push("--no-run".into());
+            let build = run.no_run();
             let built = bounded_cargo(dir, Some(target), &build, BUILD_LIMIT)?;
             ensure!(
                 built.status.is_some_and(|s| s.success()),
-                "the copy does not compile (`cargo {}`):\n{}",
-                build.join(" "),
+                "the copy does not compile (`{}`):\n{}",
+                build.shown(),
                 crate::tour::tail(&built.output, 30)
             );
             let ran = bounded_cargo(dir, Some(target), &run, RUN_LIMIT)?;
             match ran.status {
-                None => return Ok(format!("hangs in `cargo {}`, killed", run.join(" "))),
+                None => return Ok(format!("hangs in `{}`, killed", run.shown())),
                 Some(status) if !status.success() => {
                     let test = first_failure(&ran.output)
                         .map(|t| format!("fails {t}"))
@@ -659,15 +683,14 @@ fn prove(root: &Path, dir: &Path, target: &Path, plan: &TestPlan, case: &Case) -
     bail!("every test `cargo xtask check` runs passes: check would call this solved")
 }
 
-/// `cargo <args>` in `cwd`, optionally with its own target directory, output captured.
+/// `run` in `cwd`, optionally with its own target directory, output captured.
 fn bounded_cargo(
     cwd: &Path,
     target: Option<&Path>,
-    args: &[String],
+    run: &Run,
     limit: Duration,
 ) -> Result<util::Bounded> {
-    let mut cmd = cargo();
-    cmd.current_dir(cwd).args(args);
+    let mut cmd = run.command(cwd)?;
     if let Some(t) = target {
         cmd.env("CARGO_TARGET_DIR", t);
     }
