@@ -43,6 +43,12 @@ pub const COPIES_DIR: &str = "exercises";
 /// course runner must not wait with it.
 const RUN_LIMIT: Duration = Duration::from_secs(180);
 
+/// How long the already-built tests of one `cargo test` may run in `verify`. Shorter than for
+/// a learner: a crate's whole test run takes seconds, and a known-wrong answer that makes a
+/// test wait forever should cost CI little. Long enough for libtest to name the test that
+/// hangs (it reports tests running for over 60 s).
+const VERIFY_RUN_LIMIT: Duration = Duration::from_secs(75);
+
 /// How long a `cargo test` that may have to compile gets in `verify`: generous, because a
 /// cold build on a busy 2-core machine takes minutes.
 const BUILD_LIMIT: Duration = Duration::from_secs(1200);
@@ -667,9 +673,21 @@ fn prove(root: &Path, dir: &Path, target: &Path, plan: &TestPlan, case: &Case) -
                 build.shown(),
                 crate::tour::tail(&built.output, 30)
             );
-            let ran = bounded_cargo(dir, Some(target), &run, RUN_LIMIT)?;
+            let ran = bounded_cargo(dir, Some(target), &run, VERIFY_RUN_LIMIT)?;
             match ran.status {
-                None => return Ok(format!("hangs in `{}`, killed", run.shown())),
+                None => {
+                    let hung = hanging_tests(&ran.output);
+                    return Ok(format!(
+                        "hangs in `{}`{}, killed after {} ({tier} tier)",
+                        run.shown(),
+                        if hung.is_empty() {
+                            String::new()
+                        } else {
+                            format!(": {}", hung.join(", "))
+                        },
+                        human(VERIFY_RUN_LIMIT)
+                    ));
+                }
                 Some(status) if !status.success() => {
                     let test = first_failure(&ran.output)
                         .map(|t| format!("fails {t}"))
@@ -695,6 +713,15 @@ fn bounded_cargo(
         cmd.env("CARGO_TARGET_DIR", t);
     }
     util::output_with_timeout(&mut cmd, limit)
+}
+
+/// The tests libtest reports as still running (`test name has been running for over 60 seconds`).
+fn hanging_tests(output: &str) -> Vec<&str> {
+    output
+        .lines()
+        .filter_map(|l| l.strip_prefix("test ")?.split_once(" has been running for"))
+        .map(|(name, _)| name)
+        .collect()
 }
 
 /// The first failing test's name in `cargo test` output (`test name ... FAILED`).
@@ -767,6 +794,8 @@ mod tests {
         let out = "running 3 tests\ntest a ... ok\ntest trie::tests::params ... FAILED\ntest c ... FAILED\n";
         assert_eq!(first_failure(out), Some("trie::tests::params"));
         assert_eq!(first_failure("test a ... ok\n"), None);
+        let hung = "test a ... ok\ntest blpop_waits has been running for over 60 seconds\n";
+        assert_eq!(hanging_tests(hung), ["blpop_waits"]);
     }
 
     fn day_with(regions: &[&str], wrong: usize) -> Day {
