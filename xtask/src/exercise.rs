@@ -521,12 +521,19 @@ fn cases(day: &Day, each_region: bool) -> Vec<Case<'_>> {
 /// failed proofs.
 ///
 /// Cost, and what CI runs. Every case rewrites a module of the crate, so cargo recompiles the
-/// crate and relinks its test binaries: one incremental build per case. Measured on gee-web
-/// (this 2-core machine, shared with four other engineers' builds, load average 13-17, so
-/// indicative): about 23 s per case once warm; the first case of a cold target directory
-/// builds every dependency (6 min at that load). Blanking each region alone would be about 80
-/// cases once the six courses are built (~30 min at that rate), too long for CI's 30-minute
-/// budget next to clippy, the tests and the tour. So:
+/// crate and relinks its test binaries: one incremental build per case. Measured on this
+/// 2-core machine while four other engineers compiled (load average 8-16, so indicative):
+///
+/// | run | cases | time |
+/// |---|---|---|
+/// | gee-web, `--each-region --skip-reference` | 20 | 287 s (~14 s a case) |
+/// | gee-web, as CI but with the reference | 8 | 268 s (reference 81 s) |
+/// | go-redis, as CI (`--skip-reference`) | 5 | 193 s (the hanging known-wrong case 108 s) |
+/// | the first case on a cold target directory (builds every dependency) | 1 | 6.4 min |
+///
+/// Blanking each region alone would be ~80 cases once the six courses are built (~20 min at
+/// these rates), too long for CI's 30-minute budget next to clippy, the tests and the tour.
+/// So:
 ///
 /// - `cargo xtask exercise verify` (and CI) proves per day: all its regions blanked together
 ///   (one build) plus each known-wrong answer (one build each): about 45 cases for 39 days;
@@ -537,9 +544,10 @@ fn cases(day: &Day, each_region: bool) -> Vec<Case<'_>> {
 /// With `reference`, the reference runs first, once per course, in the same copy and target
 /// directory: it must pass every test `check` runs. `cargo xtask test` turns it off, because
 /// its `cargo test` step has just run every test of the workspace on the reference (that
-/// saves relinking every test binary of every course once more, ~1.5 min for gee-web here). Each case then runs the quick tier first (the
-/// crate's unit tests and the day's own test): a failure there already proves the case, and
-/// most cases stop there. Only when those pass does it build and run the rest of what `check`
+/// saves relinking every test binary of every course once more, ~1.5 min for gee-web here).
+///
+/// Each case runs the quick tier first (the crate's unit tests and the day's own test): a
+/// failure there already proves the case, and most cases stop there. Only when those pass does it build and run the rest of what `check`
 /// runs (every other test and example of the crate).
 pub fn verify(
     root: &Path,
