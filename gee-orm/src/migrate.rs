@@ -42,6 +42,7 @@ fn zero_default(field: &Field) -> &'static str {
 /// The column names of `table`, in table order.
 pub(crate) fn table_columns(session: &Session<'_>, table: &str) -> Result<Vec<String>> {
     let sql = "SELECT name FROM pragma_table_info(?1)";
+    crate::session::log_sql(sql, &[rusqlite::types::Value::Text(table.to_owned())]);
     let mut stmt = session
         .connection()
         .prepare(sql)

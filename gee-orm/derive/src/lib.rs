@@ -180,6 +180,7 @@ fn expand(input: &DeriveInput) -> syn::Result<TokenStream2> {
     } else {
         quote! { impl #impl_generics ::gee_orm::Hooks for #name #ty_generics #where_clause {} }
     };
+    // ANCHOR: generated
     Ok(quote! {
         const _: () = {
             impl #impl_generics ::gee_orm::Model for #name #ty_generics #where_clause {
@@ -209,4 +210,5 @@ fn expand(input: &DeriveInput) -> syn::Result<TokenStream2> {
             #hooks
         };
     })
+    // ANCHOR_END: generated
 }

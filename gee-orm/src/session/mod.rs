@@ -14,7 +14,7 @@ mod tx;
 pub use hooks::Hooks;
 pub use tx::Tx;
 
-pub(crate) use raw::to_value;
+pub(crate) use raw::{log_sql, to_value};
 
 use rusqlite::Connection;
 use rusqlite::types::Value;
