@@ -99,8 +99,8 @@ fn migrate_in<T: Model>(s: &mut Session<'_>) -> Result<Migration> {
         s.exec_sql(&sql, &[])?;
         report.dropped.push(column.clone());
     }
-    // ANCHOR_END: ex_migrate
     Ok(report)
+    // ANCHOR_END: ex_migrate
 }
 // ANCHOR_END: migrate_in
 

@@ -66,9 +66,9 @@ pub(crate) fn update_sql(
         sql.push_str(" = ?");
         args.push(value);
     }
-    // ANCHOR_END: ex_update_sql
     clause.write_where(&mut sql, &mut args);
     Ok((sql, args))
+    // ANCHOR_END: ex_update_sql
 }
 // ANCHOR_END: update_sql
 

@@ -42,8 +42,8 @@ impl<'c> Session<'c> {
                 inserted += stmt.raw_execute().map_err(|e| Error::sql(&sql, e))?;
                 run_hook("after_insert", table, record.after_insert())?; // Day 5
             }
-            // ANCHOR_END: ex_insert
             Ok(inserted)
+            // ANCHOR_END: ex_insert
         })();
         let end = match result {
             Ok(_) => "RELEASE gee_orm_insert",
@@ -88,8 +88,8 @@ impl<'c> Session<'c> {
             run_hook("after_query", T::SCHEMA.table, record.after_query())?; // Day 5
             out.push(record);
         }
-        // ANCHOR_END: ex_query_models
         Ok(out)
+        // ANCHOR_END: ex_query_models
     }
 
     /// Takes the clauses out of the session (it starts afresh) and reports an argument
