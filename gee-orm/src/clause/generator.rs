@@ -4,9 +4,59 @@
 //! every name quoted, every value a `?`. The text depends only on the model, so it is the same
 //! string every time, which is what lets rusqlite's statement cache (keyed by the SQL text)
 //! hand back the already-prepared statement on the second call.
+//!
+//! Because the text only depends on the model, it is also built only once per model:
+//! [`cached_head`] keeps each head in a process-wide map, so a `find` or `insert` on the hot
+//! path copies a finished string instead of quoting and joining every column again.
+
+use std::collections::HashMap;
+use std::sync::{Arc, OnceLock, PoisonError, RwLock};
 
 use crate::dialect::Dialect;
 use crate::schema::Schema;
+
+/// Which statement head.
+#[derive(Clone, Copy, Debug, Hash, PartialEq, Eq)]
+pub(crate) enum Head {
+    /// `INSERT INTO ... VALUES (...)`.
+    Insert,
+    /// `SELECT ... FROM ...`.
+    Select,
+}
+
+/// A schema's identity: where its (immutable, `'static`) table name and fields live. Two
+/// schemas at the same addresses have the same contents, so they have the same SQL.
+type Key = (Head, usize, usize, usize, usize);
+
+static HEADS: OnceLock<RwLock<HashMap<Key, Arc<str>>>> = OnceLock::new();
+
+// ANCHOR: cached_head
+/// The statement head `head` of `schema`, built by `build` the first time and shared after.
+pub(crate) fn cached_head(
+    head: Head,
+    schema: &'static Schema,
+    build: impl FnOnce() -> String,
+) -> Arc<str> {
+    let key = (
+        head,
+        schema.table.as_ptr() as usize,
+        schema.table.len(),
+        schema.fields.as_ptr() as usize,
+        schema.fields.len(),
+    );
+    let heads = HEADS.get_or_init(Default::default);
+    if let Some(sql) = heads
+        .read()
+        .unwrap_or_else(PoisonError::into_inner)
+        .get(&key)
+    {
+        return Arc::clone(sql);
+    }
+    let sql: Arc<str> = build().into();
+    let mut heads = heads.write().unwrap_or_else(PoisonError::into_inner);
+    Arc::clone(heads.entry(key).or_insert(sql))
+}
+// ANCHOR_END: cached_head
 
 /// `"a", "b", "c"`: the model's columns, quoted, in schema order.
 pub(crate) fn column_list(dialect: &dyn Dialect, schema: &Schema) -> String {

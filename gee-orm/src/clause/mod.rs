@@ -13,7 +13,7 @@
 mod generator;
 mod write;
 
-pub(crate) use generator::{insert_sql, select_head};
+pub(crate) use generator::{Head, cached_head, insert_sql, select_head};
 pub(crate) use write::{count_sql, delete_sql, update_sql};
 
 use rusqlite::types::Value;
@@ -35,7 +35,7 @@ pub enum Order {
 #[derive(Debug, Default)]
 pub struct Clause {
     /// WHERE conditions, joined with AND, each in parentheses.
-    pub(crate) conditions: Vec<String>,
+    pub(crate) conditions: Vec<&'static str>,
     /// The arguments bound by the conditions, in order.
     pub(crate) where_args: Vec<Value>,
     /// ORDER BY columns: names to check against the schema, and directions.
@@ -72,7 +72,9 @@ impl Clause {
         dialect: &dyn Dialect,
         schema: &'static Schema,
     ) -> Result<(String, Vec<Value>)> {
-        let mut sql = select_head(dialect, schema);
+        let head = cached_head(Head::Select, schema, || select_head(dialect, schema));
+        let mut sql = String::with_capacity(head.len() + 64);
+        sql.push_str(&head);
         let mut args = Vec::new();
         self.write_where(&mut sql, &mut args);
         for (i, (column, order)) in self.orders.iter().enumerate() {

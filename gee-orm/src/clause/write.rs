@@ -43,7 +43,7 @@ pub(crate) fn update_sql(
         });
     }
     let mut sql = format!("UPDATE {} SET ", dialect.quote_ident(schema.table));
-    let mut args = Vec::with_capacity(sets.len() + clause.where_args.len());
+    let mut args: Vec<Value> = Vec::with_capacity(sets.len() + clause.where_args.len());
     // ANCHOR: ex_update_sql
     for (i, (column, value)) in sets.iter().enumerate() {
         let field = schema.field(column).ok_or_else(|| Error::UnknownColumn {

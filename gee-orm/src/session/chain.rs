@@ -26,7 +26,7 @@ impl<'c> Session<'c> {
     /// The condition is a string literal; every value in it must be a `?` bound from `args`.
     pub fn where_(&mut self, condition: &'static str, args: &[&dyn ToSql]) -> &mut Self {
         // ANCHOR: ex_where
-        self.clause.conditions.push(condition.to_owned());
+        self.clause.conditions.push(condition);
         for arg in args {
             let index = self.clause.where_args.len() + 1;
             match super::to_value(index, *arg) {

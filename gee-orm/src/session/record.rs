@@ -8,7 +8,7 @@
 //! schema and the clauses, and turns each row into a `T` by position.
 
 use super::Session;
-use crate::clause::{Clause, insert_sql};
+use crate::clause::{Clause, Head, cached_head, insert_sql};
 use crate::error::{Error, Result};
 use crate::schema::Model;
 use crate::session::hooks::run_hook;
@@ -22,12 +22,12 @@ impl<'c> Session<'c> {
     /// half-inserted batch behind.
     pub fn insert<T: Model>(&mut self, records: &[T]) -> Result<usize> {
         let table = T::SCHEMA.table;
-        let sql = insert_sql(self.dialect(), T::SCHEMA);
+        let sql = cached_head(Head::Insert, T::SCHEMA, || {
+            insert_sql(self.dialect(), T::SCHEMA)
+        });
         tracing::info!(target: "gee_orm::sql", "{sql} [{} row(s)]", records.len());
-        self.conn
-            .execute_batch("SAVEPOINT gee_orm_insert")
-            .map_err(|e| Error::sql("SAVEPOINT", e))?;
-        let result = (|| {
+        self.exec_sql("SAVEPOINT gee_orm_insert", &[])?;
+        let result: Result<usize> = (|| {
             let mut stmt = self
                 .conn
                 .prepare_cached(&sql)
@@ -45,13 +45,10 @@ impl<'c> Session<'c> {
             Ok(inserted)
             // ANCHOR_END: ex_insert
         })();
-        let end = match result {
-            Ok(_) => "RELEASE gee_orm_insert",
-            Err(_) => "ROLLBACK TO gee_orm_insert; RELEASE gee_orm_insert",
-        };
-        self.conn
-            .execute_batch(end)
-            .map_err(|e| Error::sql(end, e))?;
+        if result.is_err() {
+            self.exec_sql("ROLLBACK TO gee_orm_insert", &[])?;
+        }
+        self.exec_sql("RELEASE gee_orm_insert", &[])?;
         result
     }
     // ANCHOR_END: insert
@@ -81,7 +78,7 @@ impl<'c> Session<'c> {
         let mut rows = stmt
             .query(rusqlite::params_from_iter(args.iter()))
             .map_err(|e| Error::sql(sql, e))?;
-        let mut out = Vec::new();
+        let mut out: Vec<T> = Vec::new();
         // ANCHOR: ex_query_models
         while let Some(row) = rows.next().map_err(|e| Error::sql(sql, e))? {
             let mut record = T::from_row(row)?;
