@@ -25,8 +25,8 @@ impl<'c> Session<'c> {
         let sql = cached_head(Head::Insert, T::SCHEMA, || {
             insert_sql(self.dialect(), T::SCHEMA)
         });
-        tracing::info!(target: "gee_orm::sql", "{sql} [{} row(s)]", records.len());
         self.exec_sql("SAVEPOINT gee_orm_insert", &[])?;
+        tracing::info!(target: "gee_orm::sql", "{sql} [{} row(s)]", records.len());
         let result: Result<usize> = (|| {
             let mut stmt = self
                 .conn
