@@ -6,11 +6,11 @@
 //! hand back the already-prepared statement on the second call.
 //!
 //! Because the text only depends on the model, it is also built only once per model:
-//! [`cached_head`] keeps each head in a process-wide map, so a `find` or `insert` on the hot
+//! [`cached_head`] keeps each head in a small per-thread list, so a `find` or `insert` on the hot
 //! path copies a finished string instead of quoting and joining every column again.
 
-use std::collections::HashMap;
-use std::sync::{Arc, OnceLock, PoisonError, RwLock};
+use std::cell::RefCell;
+use std::rc::Rc;
 
 use crate::dialect::Dialect;
 use crate::schema::Schema;
@@ -28,7 +28,11 @@ pub(crate) enum Head {
 /// schemas at the same addresses have the same contents, so they have the same SQL.
 type Key = (Head, usize, usize, usize, usize);
 
-static HEADS: OnceLock<RwLock<HashMap<Key, Arc<str>>>> = OnceLock::new();
+thread_local! {
+    /// The heads built so far on this thread: a handful per program, so a short list that is
+    /// scanned is faster than hashing (and no lock is taken).
+    static HEADS: RefCell<Vec<(Key, Rc<str>)>> = const { RefCell::new(Vec::new()) };
+}
 
 // ANCHOR: cached_head
 /// The statement head `head` of `schema`, built by `build` the first time and shared after.
@@ -36,7 +40,7 @@ pub(crate) fn cached_head(
     head: Head,
     schema: &'static Schema,
     build: impl FnOnce() -> String,
-) -> Arc<str> {
+) -> Rc<str> {
     let key = (
         head,
         schema.table.as_ptr() as usize,
@@ -44,17 +48,14 @@ pub(crate) fn cached_head(
         schema.fields.as_ptr() as usize,
         schema.fields.len(),
     );
-    let heads = HEADS.get_or_init(Default::default);
-    if let Some(sql) = heads
-        .read()
-        .unwrap_or_else(PoisonError::into_inner)
-        .get(&key)
-    {
-        return Arc::clone(sql);
-    }
-    let sql: Arc<str> = build().into();
-    let mut heads = heads.write().unwrap_or_else(PoisonError::into_inner);
-    Arc::clone(heads.entry(key).or_insert(sql))
+    HEADS.with(|heads| {
+        if let Some((_, sql)) = heads.borrow().iter().find(|(k, _)| *k == key) {
+            return Rc::clone(sql);
+        }
+        let sql: Rc<str> = build().into();
+        heads.borrow_mut().push((key, Rc::clone(&sql)));
+        sql
+    })
 }
 // ANCHOR_END: cached_head
 

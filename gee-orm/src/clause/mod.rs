@@ -16,6 +16,8 @@ mod write;
 pub(crate) use generator::{Head, cached_head, insert_sql, select_head};
 pub(crate) use write::{count_sql, delete_sql, update_sql};
 
+use std::fmt::Write as _;
+
 use rusqlite::types::Value;
 
 use crate::dialect::Dialect;
@@ -94,10 +96,10 @@ impl Clause {
         // prepares such a statement again on every run. SQLite needs a LIMIT before an
         // OFFSET; -1 means "no limit".
         if self.limit.is_some() || self.offset.is_some() {
-            sql.push_str(&format!(" LIMIT {}", self.limit.unwrap_or(-1)));
+            let _ = write!(sql, " LIMIT {}", self.limit.unwrap_or(-1));
         }
         if let Some(offset) = self.offset {
-            sql.push_str(&format!(" OFFSET {offset}"));
+            let _ = write!(sql, " OFFSET {offset}");
         }
         Ok((sql, args))
     }

@@ -60,15 +60,21 @@ impl<'c> Session<'c> {
         let clause = self.take_clause()?;
         run_hook("before_query", T::SCHEMA.table, T::before_query())?; // Day 5
         let (sql, args) = clause.build_select(self.dialect(), T::SCHEMA)?;
-        self.query_models(&sql, &args)
+        // With a LIMIT, stop reading once it is reached (no extra step to hear "done").
+        let max = clause
+            .limit
+            .map_or(usize::MAX, |n| usize::try_from(n).unwrap_or(usize::MAX));
+        self.query_models(&sql, &args, max)
     }
     // ANCHOR_END: find
 
-    /// Runs a SELECT whose columns are `T`'s in schema order and builds a `T` from each row.
+    /// Runs a SELECT whose columns are `T`'s in schema order and builds a `T` from each of
+    /// its first `max` rows.
     pub(crate) fn query_models<T: Model>(
         &self,
         sql: &str,
         args: &[rusqlite::types::Value],
+        max: usize,
     ) -> Result<Vec<T>> {
         super::raw::log_sql(sql, args);
         let mut stmt = self
@@ -78,9 +84,11 @@ impl<'c> Session<'c> {
         let mut rows = stmt
             .query(rusqlite::params_from_iter(args.iter()))
             .map_err(|e| Error::sql(sql, e))?;
-        let mut out: Vec<T> = Vec::new();
+        let mut out: Vec<T> = Vec::with_capacity(max.min(16));
         // ANCHOR: ex_query_models
-        while let Some(row) = rows.next().map_err(|e| Error::sql(sql, e))? {
+        while out.len() < max
+            && let Some(row) = rows.next().map_err(|e| Error::sql(sql, e))?
+        {
             let mut record = T::from_row(row)?;
             run_hook("after_query", T::SCHEMA.table, record.after_query())?; // Day 5
             out.push(record);
