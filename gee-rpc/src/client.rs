@@ -214,7 +214,9 @@ impl Client {
             error: String::new(),
         };
         if self.inner.tx.send((header, body)).is_err() {
-            self.inner.shared.terminate("connection writer stopped".into());
+            self.inner
+                .shared
+                .terminate("connection writer stopped".into());
         }
         // ANCHOR_END: ex_go
         call

@@ -90,11 +90,23 @@ impl HttpServer {
             return self.server.serve_stream(inbound, write).await;
         }
         let (status, content_type, body) = if is_rpc {
-            ("405 Method Not Allowed", "text/plain; charset=utf-8", "405 must CONNECT\n".to_string())
+            (
+                "405 Method Not Allowed",
+                "text/plain; charset=utf-8",
+                "405 must CONNECT\n".to_string(),
+            )
         } else if path == DEFAULT_DEBUG_PATH && method == "GET" {
-            ("200 OK", "text/html; charset=utf-8", debug_page(&self.services))
+            (
+                "200 OK",
+                "text/html; charset=utf-8",
+                debug_page(&self.services),
+            )
         } else {
-            ("404 Not Found", "text/plain; charset=utf-8", "404 page not found\n".to_string())
+            (
+                "404 Not Found",
+                "text/plain; charset=utf-8",
+                "404 page not found\n".to_string(),
+            )
         };
         // ANCHOR_END: ex_route
         respond(&mut write, status, content_type, &body).await
@@ -115,10 +127,12 @@ async fn read_request_head(inbound: &mut Inbound) -> Result<Option<(String, Stri
                     crate::codec::consume(buf, n);
                     Ok(Some((method, path)))
                 }
-                Ok(httparse::Status::Partial) if buf.len() > MAX_HEAD => Err(Error::FrameTooLarge {
-                    size: buf.len(),
-                    limit: MAX_HEAD,
-                }),
+                Ok(httparse::Status::Partial) if buf.len() > MAX_HEAD => {
+                    Err(Error::FrameTooLarge {
+                        size: buf.len(),
+                        limit: MAX_HEAD,
+                    })
+                }
                 Ok(httparse::Status::Partial) => Ok(None),
                 Err(e) => Err(Error::Handshake(format!("bad HTTP request: {e}"))),
             }
@@ -145,9 +159,7 @@ async fn respond(
 // ANCHOR: debug_page
 /// The debug page: every service, each method with its types and call count.
 pub fn debug_page(services: &Services) -> String {
-    let mut html = String::from(
-        "<html>\n<body>\n<title>GeeRPC Services</title>\n",
-    );
+    let mut html = String::from("<html>\n<body>\n<title>GeeRPC Services</title>\n");
     for (service, methods) in services.describe() {
         let _ = write!(
             html,
@@ -195,7 +207,9 @@ pub async fn dial_http(addr: &str, opt: Options) -> Result<Client> {
             .await?
             .ok_or_else(|| Error::Handshake("connection closed before the CONNECT reply".into()))?;
         if status != CONNECTED {
-            return Err(Error::Handshake(format!("unexpected HTTP response: {status}")));
+            return Err(Error::Handshake(format!(
+                "unexpected HTTP response: {status}"
+            )));
         }
         Client::new(inbound, write, opt.clone())
         // ANCHOR_END: ex_dial_http
@@ -220,10 +234,12 @@ async fn read_response_head(inbound: &mut Inbound) -> Result<Option<String>> {
                     crate::codec::consume(buf, n);
                     Ok(Some(status))
                 }
-                Ok(httparse::Status::Partial) if buf.len() > MAX_HEAD => Err(Error::FrameTooLarge {
-                    size: buf.len(),
-                    limit: MAX_HEAD,
-                }),
+                Ok(httparse::Status::Partial) if buf.len() > MAX_HEAD => {
+                    Err(Error::FrameTooLarge {
+                        size: buf.len(),
+                        limit: MAX_HEAD,
+                    })
+                }
                 Ok(httparse::Status::Partial) => Ok(None),
                 Err(e) => Err(Error::Handshake(format!("bad HTTP response: {e}"))),
             }

@@ -7,7 +7,7 @@
 //! |---|---|---|
 //! | 1 | codecs and the handshake, one buffered reader per connection | [`option`], [`codec`], [`server`] |
 //! | 2 | a client with many calls in flight on one connection | [`client`] |
-//! | 3 | services: `"Foo.Sum"` to a Rust method, by a macro | [`service`] |
+//! | 3 | services: `"Foo.Sum"` to a Rust method, by a macro | [`service`](mod@service) |
 //! | 4 | connect, call and handle timeouts | [`timeout`] |
 //! | 5 | the HTTP CONNECT transport and the debug page | [`http`] |
 //! | 6 | client-side load balancing | [`xclient`] |

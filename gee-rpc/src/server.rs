@@ -143,7 +143,12 @@ impl Server {
         let codec_type = opt.codec_type;
         let mut reader = codec_type.new_codec(self.max_frame);
         let (tx, rx) = mpsc::channel(1024);
-        let writer = tokio::spawn(write_loop(write, codec_type.new_codec(self.max_frame), codec_type, rx));
+        let writer = tokio::spawn(write_loop(
+            write,
+            codec_type.new_codec(self.max_frame),
+            codec_type,
+            rx,
+        ));
         let in_flight = Arc::new(Semaphore::new(MAX_IN_FLIGHT_PER_CONN));
         let result = loop {
             let request = match read_request(&mut inbound, &mut *reader, codec_type).await {
@@ -219,7 +224,11 @@ pub(crate) async fn write_loop(
                 let empty = codec_type.encode(&Empty {})?;
                 codec.write(&header, &empty, &mut out)?;
             }
-            next = if out.len() < 64 * 1024 { rx.try_recv().ok() } else { None };
+            next = if out.len() < 64 * 1024 {
+                rx.try_recv().ok()
+            } else {
+                None
+            };
         }
         write.write_all(&out).await?;
         out.clear();

@@ -73,7 +73,12 @@ impl Client {
     // ANCHOR: call_timeout
     /// Calls like [`Client::call`], giving up after `limit` (Go's `Call(ctx, ...)` with a
     /// deadline). The abandoned call leaves the pending table at once.
-    pub async fn call_timeout<A, R>(&self, limit: Duration, service_method: &str, args: &A) -> Result<R>
+    pub async fn call_timeout<A, R>(
+        &self,
+        limit: Duration,
+        service_method: &str,
+        args: &A,
+    ) -> Result<R>
     where
         A: Serialize + ?Sized,
         R: DeserializeOwned,

@@ -16,7 +16,9 @@ async fn day1_handler(request: Request) -> Reply {
     match request.header.service_method.as_str() {
         "Foo.Sum" => {
             let args: Args = request.decode().map_err(|e| e.to_string())?;
-            request.encode(&(args.num1 + args.num2)).map_err(|e| e.to_string())
+            request
+                .encode(&(args.num1 + args.num2))
+                .map_err(|e| e.to_string())
         }
         "Foo.Nope" => Err("rpc server: can't find method Nope".to_string()),
         _ => request
@@ -36,7 +38,12 @@ async fn every_codec_answers_five_calls_in_order() {
     let addr = start_handler(day1_handler).await;
     for codec in CODECS {
         let mut raw = Raw::connect(addr, codec).await;
-        let args: Vec<Args> = (0..5).map(|i| Args { num1: i, num2: i * i }).collect();
+        let args: Vec<Args> = (0..5)
+            .map(|i| Args {
+                num1: i,
+                num2: i * i,
+            })
+            .collect();
         let bytes = raw.handshake_and_requests("Foo.Sum", &args);
         raw.send(&bytes).await;
         for (i, a) in args.iter().enumerate() {
@@ -96,7 +103,10 @@ async fn go_bug_error_reply_keeps_the_stream_in_sync() {
             replies.push(bounded("reply", raw.reply()).await.expect("reply"));
         }
         replies.sort_by_key(|(h, _)| h.seq);
-        assert_eq!(replies[0].0.error, "rpc server: can't find method Nope", "{codec:?}");
+        assert_eq!(
+            replies[0].0.error, "rpc server: can't find method Nope",
+            "{codec:?}"
+        );
         assert_eq!(replies[1].0.error, "");
         assert_eq!(codec.decode::<i64>(&replies[1].1).unwrap(), 7);
     }
@@ -115,7 +125,9 @@ async fn bad_input_closes_that_connection_and_no_other() {
     let addr = start_handler(day1_handler).await;
     let mut good = Raw::connect(addr, CodecType::Json).await;
     let mut opt = BytesMut::new();
-    gee_rpc::Options::with_codec(CodecType::Bincode).write_line(&mut opt).unwrap();
+    gee_rpc::Options::with_codec(CodecType::Bincode)
+        .write_line(&mut opt)
+        .unwrap();
     let mut huge = opt.clone();
     huge.extend_from_slice(&[0xff, 0xff, 0xff, 0xff, 0, 0, 0]); // a 4 GB frame
     let mut mid_frame = opt.clone();
@@ -142,7 +154,9 @@ async fn a_frame_over_the_server_limit_is_refused() {
     for codec in CODECS {
         let mut raw = Raw::connect(addr, codec).await;
         let mut bytes = BytesMut::new();
-        gee_rpc::Options::with_codec(codec).write_line(&mut bytes).unwrap();
+        gee_rpc::Options::with_codec(codec)
+            .write_line(&mut bytes)
+            .unwrap();
         let header = gee_rpc::Header {
             service_method: "Echo".into(),
             seq: 1,

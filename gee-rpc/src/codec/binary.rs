@@ -106,6 +106,9 @@ mod tests {
         assert_eq!(codec.read_header(&mut partial).unwrap(), None);
         partial.unsplit(out);
         assert_eq!(codec.read_header(&mut partial).unwrap(), Some(header));
-        assert_eq!(&codec.read_body(&mut partial).unwrap().unwrap()[..], b"body");
+        assert_eq!(
+            &codec.read_body(&mut partial).unwrap().unwrap()[..],
+            b"body"
+        );
     }
 }

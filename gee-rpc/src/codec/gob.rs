@@ -319,8 +319,8 @@ mod tests {
         }
         for _ in 0..2 {
             assert_eq!(reader.read_header(&mut out).unwrap(), Some(header.clone()));
-            let body: Json = serde_json::from_slice(&reader.read_body(&mut out).unwrap().unwrap())
-                .unwrap();
+            let body: Json =
+                serde_json::from_slice(&reader.read_body(&mut out).unwrap().unwrap()).unwrap();
             assert_eq!(body, serde_json::json!({"Num1":3,"Num2":-4,"Name":"x"}));
         }
         assert!(out.is_empty());

@@ -104,7 +104,10 @@ mod tests {
     #[test]
     fn values_are_cut_exactly_even_when_split() {
         let mut buf = BytesMut::from(&b"{\"a\":[1,2]}\n  12"[..]);
-        assert_eq!(&next_value(&mut buf, 64).unwrap().unwrap()[..], b"{\"a\":[1,2]}");
+        assert_eq!(
+            &next_value(&mut buf, 64).unwrap().unwrap()[..],
+            b"{\"a\":[1,2]}"
+        );
         assert_eq!(next_value(&mut buf, 64).unwrap(), None, "12 may continue");
         buf.extend_from_slice(b"3\n\"x");
         assert_eq!(&next_value(&mut buf, 64).unwrap().unwrap()[..], b"123");

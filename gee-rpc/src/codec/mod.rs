@@ -81,11 +81,9 @@ impl CodecType {
             CodecType::Json | CodecType::Gob => serde_json::to_vec(value)
                 .map(Bytes::from)
                 .map_err(|e| Error::Encode(e.to_string())),
-            CodecType::Bincode => {
-                bincode::serde::encode_to_vec(value, bincode::config::standard())
-                    .map(Bytes::from)
-                    .map_err(|e| Error::Encode(e.to_string()))
-            }
+            CodecType::Bincode => bincode::serde::encode_to_vec(value, bincode::config::standard())
+                .map(Bytes::from)
+                .map_err(|e| Error::Encode(e.to_string())),
         }
     }
 

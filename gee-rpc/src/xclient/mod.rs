@@ -1,4 +1,4 @@
-//! Days 6 and 7 — Client-side load balancing: pick a server per call, or call them all.
+//! Day 6 — Client-side load balancing: pick a server per call, or call them all.
 //!
 //! [`discovery`] says which servers exist (day 6: a fixed list; day 7:
 //! [`registry_discovery`], a list fetched from the registry), and [`xclient`] keeps one

@@ -89,7 +89,10 @@ impl RegistryDiscovery {
     async fn refresh_if_stale(&self) -> Result<()> {
         // ANCHOR: ex_refresh
         let stale = {
-            let last = self.last_update.lock().unwrap_or_else(PoisonError::into_inner);
+            let last = self
+                .last_update
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner);
             last.is_none_or(|at| at.elapsed() >= self.update_every)
         };
         if !stale {
@@ -98,8 +101,10 @@ impl RegistryDiscovery {
         match self.fetch().await {
             Ok(servers) => {
                 self.servers.set(servers);
-                *self.last_update.lock().unwrap_or_else(PoisonError::into_inner) =
-                    Some(Instant::now());
+                *self
+                    .last_update
+                    .lock()
+                    .unwrap_or_else(PoisonError::into_inner) = Some(Instant::now());
                 Ok(())
             }
             Err(e) if !self.servers.all().is_empty() => {
@@ -120,7 +125,10 @@ impl Discovery for RegistryDiscovery {
 
     fn update(&self, servers: Vec<String>) {
         self.servers.set(servers);
-        *self.last_update.lock().unwrap_or_else(PoisonError::into_inner) = Some(Instant::now());
+        *self
+            .last_update
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner) = Some(Instant::now());
     }
 
     fn get(&self, mode: SelectMode) -> BoxFuture<'_, Result<String>> {

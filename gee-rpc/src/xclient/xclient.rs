@@ -108,7 +108,13 @@ impl<D: Discovery> XClient<D> {
     {
         let first = self.discovery.get(self.mode).await?;
         let mut candidates = vec![first.clone()];
-        candidates.extend(self.discovery.get_all().await?.into_iter().filter(|s| *s != first));
+        candidates.extend(
+            self.discovery
+                .get_all()
+                .await?
+                .into_iter()
+                .filter(|s| *s != first),
+        );
         let mut last_error = None;
         for addr in candidates {
             match self.dial(&addr).await {
@@ -124,14 +130,22 @@ impl<D: Discovery> XClient<D> {
     // ANCHOR_END: call
 
     /// [`XClient::call`] within `limit`.
-    pub async fn call_timeout<A, R>(&self, limit: Duration, service_method: &str, args: &A) -> Result<R>
+    pub async fn call_timeout<A, R>(
+        &self,
+        limit: Duration,
+        service_method: &str,
+        args: &A,
+    ) -> Result<R>
     where
         A: Serialize + ?Sized,
         R: DeserializeOwned,
     {
         tokio::time::timeout(limit, self.call(service_method, args))
             .await
-            .unwrap_or(Err(Error::Timeout { what: "call", limit }))
+            .unwrap_or(Err(Error::Timeout {
+                what: "call",
+                limit,
+            }))
     }
 
     // ANCHOR: broadcast
@@ -170,13 +184,21 @@ impl<D: Discovery> XClient<D> {
     // ANCHOR_END: broadcast
 
     /// [`XClient::broadcast`] within `limit`; on timeout every call is cancelled.
-    pub async fn broadcast_timeout<A, R>(&self, limit: Duration, service_method: &str, args: &A) -> Result<R>
+    pub async fn broadcast_timeout<A, R>(
+        &self,
+        limit: Duration,
+        service_method: &str,
+        args: &A,
+    ) -> Result<R>
     where
         A: Serialize + ?Sized,
         R: DeserializeOwned,
     {
         tokio::time::timeout(limit, self.broadcast(service_method, args))
             .await
-            .unwrap_or(Err(Error::Timeout { what: "call", limit }))
+            .unwrap_or(Err(Error::Timeout {
+                what: "call",
+                limit,
+            }))
     }
 }

@@ -12,8 +12,8 @@ use gee_rpc::codec::{self, CodecType, Header, Inbound};
 use gee_rpc::{Handler, Options, Server, Services};
 use serde::{Deserialize, Serialize};
 use tokio::io::AsyncWriteExt;
-use tokio::net::{TcpListener, TcpStream};
 use tokio::net::tcp::OwnedWriteHalf;
+use tokio::net::{TcpListener, TcpStream};
 
 /// The Go course's argument type. Go's field names on the wire; `default` because Go's gob
 /// omits zero-valued fields.
@@ -112,7 +112,13 @@ impl Raw {
         out
     }
 
-    pub fn append_requests(&mut self, out: &mut BytesMut, method: &str, args: &[Args], first_seq: u64) {
+    pub fn append_requests(
+        &mut self,
+        out: &mut BytesMut,
+        method: &str,
+        args: &[Args],
+        first_seq: u64,
+    ) {
         for (i, a) in args.iter().enumerate() {
             let header = Header {
                 service_method: method.to_string(),
@@ -130,8 +136,12 @@ impl Raw {
 
     /// Reads one reply: `None` when the server closed the connection.
     pub async fn reply(&mut self) -> Option<(Header, Bytes)> {
-        let header = codec::read_header(&mut self.inbound, &mut *self.codec).await.ok()??;
-        let body = codec::read_body(&mut self.inbound, &mut *self.codec).await.ok()?;
+        let header = codec::read_header(&mut self.inbound, &mut *self.codec)
+            .await
+            .ok()??;
+        let body = codec::read_body(&mut self.inbound, &mut *self.codec)
+            .await
+            .ok()?;
         Some((header, body))
     }
 }
