@@ -10,7 +10,7 @@
 
 use std::time::Duration;
 
-use gee_rpc::registry::{DEFAULT_PATH, Registry, heartbeat};
+use gee_rpc::registry::{DEFAULT_PATH, Registry, advertise, heartbeat};
 use gee_rpc::xclient::{RegistryDiscovery, SelectMode, XClient};
 use gee_rpc::{Options, Server, Services};
 use serde::{Deserialize, Serialize};
@@ -57,7 +57,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         let services = Services::new();
         services.register(Foo)?;
         let listener = TcpListener::bind("127.0.0.1:0").await?;
-        let addr = format!("tcp@{}", listener.local_addr()?);
+        let addr = advertise("tcp", listener.local_addr()?);
         tokio::spawn(async move { Server::new(services).accept(listener).await });
         heartbeat(&registry_url, &addr, Duration::from_secs(10)).await;
         println!("server {addr} registered");

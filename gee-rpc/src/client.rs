@@ -184,7 +184,7 @@ impl Client {
     {
         let (reply_tx, reply_rx) = oneshot::channel();
         let seq = self.inner.seq.fetch_add(1, Ordering::Relaxed);
-        let call = Call {
+        let call: Call<R> = Call {
             seq,
             codec: self.inner.codec,
             reply: reply_rx,
@@ -218,8 +218,8 @@ impl Client {
                 .shared
                 .terminate("connection writer stopped".into());
         }
-        // ANCHOR_END: ex_go
         call
+        // ANCHOR_END: ex_go
     }
     // ANCHOR_END: go
 }

@@ -108,8 +108,8 @@ impl HttpServer {
                 "404 page not found\n".to_string(),
             )
         };
-        // ANCHOR_END: ex_route
         respond(&mut write, status, content_type, &body).await
+        // ANCHOR_END: ex_route
     }
     // ANCHOR_END: serve_conn
 }

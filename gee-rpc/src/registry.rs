@@ -152,6 +152,20 @@ pub(crate) fn http_client() -> HttpClient<HttpConnector, Empty<Bytes>> {
         .build_http()
 }
 
+/// The address a server should register for `local`, as `protocol@host:port`: an unspecified
+/// IP (`0.0.0.0`, `[::]`, what binding `:0` gives) becomes the loopback address. Go's example
+/// registered `tcp@[::]:port`, which only works by accident and never from another host.
+pub fn advertise(protocol: &str, local: std::net::SocketAddr) -> String {
+    let mut addr = local;
+    if addr.ip().is_unspecified() {
+        addr.set_ip(match addr {
+            std::net::SocketAddr::V4(_) => std::net::Ipv4Addr::LOCALHOST.into(),
+            std::net::SocketAddr::V6(_) => std::net::Ipv6Addr::LOCALHOST.into(),
+        });
+    }
+    format!("{protocol}@{addr}")
+}
+
 // ANCHOR: send_heartbeat
 /// Sends one heartbeat: POST, check the status, read the body to its end.
 pub async fn send_heartbeat(registry_url: &str, addr: &str) -> Result<()> {

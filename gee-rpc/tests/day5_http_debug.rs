@@ -53,10 +53,11 @@ async fn dial_http_calls_and_the_debug_page_counts_them() {
     assert!(page.contains("Sum(") && page.contains("Args"), "{page}");
 }
 
-/// Go's client writes `CONNECT /_geeprc_ HTTP/1.0\n\n` with bare line feeds, and may send
-/// the Option right behind it: both must work.
+/// Book appendix: Go bugs. Go's client writes `CONNECT /_geeprc_ HTTP/1.0\n\n` with bare
+/// line feeds (Go's parser tolerates them, a strict one would not) and the `/_geeprc_` typo,
+/// and may send the Option right behind it: all of it must work.
 #[tokio::test]
-async fn a_go_style_connect_with_the_option_in_the_same_write() {
+async fn go_bug_connect_uses_bare_line_feeds_and_the_typo_path() {
     let addr = start_http().await;
     let mut raw = Raw::connect(addr, CodecType::Json).await;
     let mut bytes = BytesMut::from(&b"CONNECT /_geeprc_ HTTP/1.0\n\n"[..]);

@@ -7,7 +7,7 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 use bytes::Bytes;
-use gee_rpc::registry::{DEFAULT_PATH, Registry, heartbeat, send_heartbeat};
+use gee_rpc::registry::{DEFAULT_PATH, Registry, advertise, heartbeat, send_heartbeat};
 use gee_rpc::xclient::{Discovery, RegistryDiscovery, SelectMode, XClient};
 use gee_rpc::{Options, Server};
 use http_body_util::{BodyExt, Empty};
@@ -182,4 +182,31 @@ async fn the_registry_scenario_runs_twenty_times_without_a_hang() {
         }
     })
     .await;
+}
+
+/// Book appendix: Go bugs. Go's ticker was never stopped: a heartbeat ran as long as the
+/// process. Here the heartbeat is a task its owner can stop.
+#[tokio::test]
+async fn go_bug_heartbeat_ticker_is_never_stopped() {
+    let (url, _task) = start_registry().await;
+    let beat = heartbeat(&url, "tcp@127.0.0.1:4001", Duration::from_millis(10)).await;
+    beat.abort();
+    let stopped = bounded("stop", beat).await;
+    assert!(stopped.is_err_and(|e| e.is_cancelled()));
+}
+
+/// Book appendix: Go bugs. Go's servers registered `tcp@[::]:port` (from `Listen(":0")`),
+/// not an address another host could dial.
+#[tokio::test]
+async fn go_bug_registered_address_is_not_routable() {
+    let listener = TcpListener::bind("0.0.0.0:0").await.unwrap();
+    let local = listener.local_addr().unwrap();
+    assert_eq!(
+        advertise("tcp", local),
+        format!("tcp@127.0.0.1:{}", local.port())
+    );
+    let v6: SocketAddr = "[::]:4000".parse().unwrap();
+    assert_eq!(advertise("tcp", v6), "tcp@[::1]:4000");
+    let routable: SocketAddr = "10.1.2.3:4000".parse().unwrap();
+    assert_eq!(advertise("http", routable), "http@10.1.2.3:4000");
 }
