@@ -71,6 +71,16 @@ impl Shared {
     // ANCHOR_END: terminate
 }
 
+/// Fails every pending call when dropped: the reader task holds one, so calls never wait on
+/// a reader that is gone.
+struct TerminateOnDrop(Arc<Shared>);
+
+impl Drop for TerminateOnDrop {
+    fn drop(&mut self) {
+        self.0.terminate("the connection's reader stopped".into());
+    }
+}
+
 struct Inner {
     codec: CodecType,
     seq: AtomicU64,
@@ -228,6 +238,8 @@ impl Client {
 /// The reader task: hands each reply to the call waiting under its number, and fails
 /// every pending call when the connection ends.
 async fn receive(mut inbound: Inbound, codec_type: CodecType, shared: Arc<Shared>) {
+    // Whatever ends this task (the loop below, an abort, a panic), pending calls fail.
+    let _guard = TerminateOnDrop(shared.clone());
     let mut codec = codec_type.new_codec(DEFAULT_MAX_FRAME);
     let reason = loop {
         // ANCHOR: ex_receive

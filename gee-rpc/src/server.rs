@@ -15,10 +15,13 @@
 //! turns out not to exist. Go's geerpc returned early on an unknown method, left the body in
 //! the stream, and then parsed it as the next header, which broke the connection.
 
+use std::any::Any;
 use std::future::Future;
+use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
 
 use bytes::{Bytes, BytesMut};
+use futures_util::FutureExt;
 use futures_util::future::BoxFuture;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -166,7 +169,12 @@ impl Server {
                 let mut header = request.header.clone();
                 let reply = handler.handle(request);
                 // Day 4: the client's HandleTimeout bounds the call (timeout.rs).
-                let reply = crate::timeout::handle_within(handle_timeout, reply).await;
+                let reply = crate::timeout::handle_within(handle_timeout, reply);
+                // A method that panics answers an error; it does not leave its caller waiting.
+                let reply = AssertUnwindSafe(reply)
+                    .catch_unwind()
+                    .await
+                    .unwrap_or_else(|panic| Err(panic_reply(panic.as_ref())));
                 let body = match reply {
                     Ok(body) => body,
                     Err(message) => {
@@ -237,6 +245,16 @@ pub(crate) async fn write_loop(
     Ok(())
 }
 // ANCHOR_END: write_loop
+
+/// The error text for a method that panicked, with the panic's message when it has one.
+fn panic_reply(panic: &(dyn Any + Send)) -> String {
+    let message = panic
+        .downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| panic.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "(no message)".to_string());
+    format!("rpc server: the method panicked: {message}")
+}
 
 fn ignore_not_connected(e: std::io::Error) -> std::io::Result<()> {
     match e.kind() {

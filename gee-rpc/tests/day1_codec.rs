@@ -168,3 +168,25 @@ async fn a_frame_over_the_server_limit_is_refused() {
         assert!(bounded("close", raw.reply()).await.is_none(), "{codec:?}");
     }
 }
+
+#[tokio::test]
+async fn a_panicking_handler_answers_an_error() {
+    let addr = start_handler(|request: Request| async move {
+        if request.header.service_method == "Foo.Panic" {
+            panic!("oops");
+        }
+        day1_handler(request).await
+    })
+    .await;
+    let mut raw = Raw::connect(addr, CodecType::Json).await;
+    let mut bytes = raw.handshake_and_requests("Foo.Panic", &[Args::default()]);
+    raw.append_requests(&mut bytes, "Foo.Sum", &[Args { num1: 1, num2: 2 }], 2);
+    raw.send(&bytes).await;
+    let mut replies = Vec::new();
+    for _ in 0..2 {
+        replies.push(bounded("reply", raw.reply()).await.expect("reply"));
+    }
+    replies.sort_by_key(|(h, _)| h.seq);
+    assert_eq!(replies[0].0.error, "rpc server: the method panicked: oops");
+    assert_eq!(CodecType::Json.decode::<i64>(&replies[1].1).unwrap(), 3);
+}
