@@ -6,6 +6,7 @@
 //! table.
 
 mod gee_cache;
+mod gee_rpc;
 mod gee_web;
 mod go_redis;
 
@@ -30,6 +31,7 @@ type Suite = (&'static str, fn() -> Vec<Row>);
 const SUITES: &[Suite] = &[
     ("gee-web", gee_web::suite),
     ("gee-cache", gee_cache::suite),
+    ("gee-rpc", gee_rpc::suite),
     ("go-redis", go_redis::suite),
 ];
 
