@@ -7,6 +7,7 @@
 
 mod gee_cache;
 mod gee_orm;
+mod gee_rpc;
 mod gee_web;
 mod go_redis;
 
@@ -32,6 +33,7 @@ const SUITES: &[Suite] = &[
     ("gee-web", gee_web::suite),
     ("gee-cache", gee_cache::suite),
     ("gee-orm", gee_orm::suite),
+    ("gee-rpc", gee_rpc::suite),
     ("go-redis", go_redis::suite),
 ];
 
