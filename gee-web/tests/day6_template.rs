@@ -41,7 +41,7 @@ mod filters {
 
     #[askama::filter_fn]
     pub fn format_as_date(t: &SystemTime, _: &dyn askama::Values) -> askama::Result<String> {
-        let (year, month, day) = gee_web::render::civil_date(*t);
+        let (year, month, day) = gee_web::template::civil_date(*t);
         Ok(format!("{year}-{month:02}-{day:02}"))
     }
 
