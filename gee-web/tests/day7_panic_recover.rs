@@ -138,7 +138,7 @@ async fn a_panic_does_not_affect_concurrent_requests() {
     assert_eq!(reply.body, "slow and fine\n");
 }
 
-/// COURSE-NOTES gee-web 8: the Go `/panic` handler passed a *value* (`names[100]`) as the
+/// Go bug (book appendix: Go bugs): the Go `/panic` handler passed a *value* (`names[100]`) as the
 /// format string of `c.String`, so a value containing `%` verbs would be mangled. Here
 /// `c.string` takes text, never a format: it is sent as is.
 #[tokio::test]
