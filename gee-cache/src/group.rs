@@ -133,14 +133,14 @@ pub fn get_group(name: &str) -> Option<Arc<Group>> {
 pub struct Group {
     name: String,
     getter: Box<dyn Getter>,
-    main_cache: Cache,
+    pub(crate) main_cache: Cache,
     pub(crate) stats: Stats,
     /// Day 5: who owns which key; unset, every key is loaded here.
     pub(crate) peers: OnceLock<Arc<dyn PeerPicker>>,
     /// Day 5: values owned by peers but popular here.
     pub(crate) hot: HotCache,
     /// Day 6: one load per key at a time.
-    loader: Flight<Result<ByteView, Error>>,
+    pub(crate) loader: Flight<Result<ByteView, Error>>,
 }
 
 impl std::fmt::Debug for Group {
@@ -217,6 +217,7 @@ impl Group {
             return Ok(value);
         }
         Stats::bump(&self.stats.loads);
+        // Day 6: `load` runs the miss through one flight per key, then `load_uncached`.
         self.load(key, may_forward).await
         // ANCHOR_END: ex_group_get
     }
@@ -235,31 +236,12 @@ impl Group {
         Some(value)
     }
 
-    // ANCHOR: load
-    /// Loads a missed key once however many callers want it (day 6), from its owner or locally.
-    async fn load(&self, key: &str, may_forward: bool) -> Result<ByteView, Error> {
-        let flight = self.loader.work(key, || async {
-            // Another caller may have finished loading this key just before we started.
-            let cached = self.main_cache.get(key);
-            if let Some(value) = cached.or_else(|| self.peers.get().and_then(|_| self.hot.get(key)))
-            {
-                return Ok(value);
-            }
-            Stats::bump(&self.stats.loads_deduped);
-            self.load_uncached(key, may_forward).await
-        });
-        match flight.await {
-            Ok(result) => result,
-            Err(panicked) => Err(Error::LoaderPanicked {
-                key: key.to_owned(),
-                message: panicked.0,
-            }),
-        }
-    }
-    // ANCHOR_END: load
-
     /// A key in no cache: from its owner when that is a peer (day 5), else from the getter.
-    async fn load_uncached(&self, key: &str, may_forward: bool) -> Result<ByteView, Error> {
+    pub(crate) async fn load_uncached(
+        &self,
+        key: &str,
+        may_forward: bool,
+    ) -> Result<ByteView, Error> {
         // Day 5: ask the key's owner first (never when serving a peer: no forwarding loops).
         if may_forward && let Some(value) = self.load_from_owner(key).await? {
             return Ok(value);
