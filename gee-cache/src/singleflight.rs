@@ -19,7 +19,7 @@
 //! the waiters as an error; a cancelled leader's guard removes the call on drop, the waiters
 //! see the channel close and retry, one of them becoming the new leader.
 //!
-//! The group of day 2 gets it through one marked line: a miss goes to [`Group::load`],
+//! The group of day 2 gets it through one marked line: a miss goes to `Group::load`,
 //! defined here, which runs the group's own `load_uncached` inside a flight.
 
 use std::collections::HashMap;
