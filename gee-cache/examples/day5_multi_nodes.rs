@@ -1,4 +1,5 @@
-//! GeeCache day 5 — three cache nodes and an API front end, Go's `run.sh` in one process.
+//! GeeCache day 5 — three cache nodes and an API front end, in one process (the Go course
+//! starts them as four processes from a shell script).
 //!
 //! ```text
 //! $ cargo run -p gee-cache --example day5_multi_nodes
@@ -10,8 +11,8 @@
 //! ```
 //!
 //! Flags (all optional): `--peers 8001,8002,8003` the cluster's ports; `--serve 8002` (or
-//! Go's `--port 8002`) runs only those nodes, so you can start one node per terminal as
-//! `run.sh` does; `--api 9999` also runs the API server, in front of the first served node.
+//! Go's `--port 8002`) runs only those nodes, so you can start one node per terminal, one
+//! process per node; `--api 9999` also runs the API server, in front of the first served node.
 //! Without flags it runs all three nodes and the API on 9999. Ctrl-C / SIGTERM stops all.
 
 use std::collections::BTreeMap;

@@ -1,8 +1,9 @@
 //! GeeCache day 6 — singleflight at work: seven clients ask for the same cold key at once,
 //! the slow database is searched once.
 //!
-//! Go's day 6 reruns `run.sh` with seven parallel curls and asks you to count the
-//! `[SlowDB] search key Tom` lines. This example does the counting itself: it starts three
+//! The Go course's day 6 restarts its three nodes and API server and sends seven
+//! `GET /api?key=Tom` requests at the same moment (seven `curl`s run in the background), then
+//! asks you to count the `[SlowDB] search key Tom` lines. This example does the counting itself: it starts three
 //! nodes and the API server on free ports, fires the seven requests concurrently, prints
 //! what each got and how many times the database was searched, and exits (non-zero if the
 //! database was searched more than once).
@@ -72,7 +73,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         gee_cache::api::handle(front.clone(), req)
     }));
 
-    // Seven clients at once, like run.sh's seven curls.
+    // Seven clients asking for the same cold key at the same moment.
     let client = Client::builder(TokioExecutor::new()).build_http::<Empty<Bytes>>();
     let requests = (0..7).map(|i| {
         let client = client.clone();

@@ -20,7 +20,10 @@ pub async fn handle(group: Arc<Group>, req: Request) -> Response {
             let key = req.uri().query().and_then(query_key).unwrap_or_default();
             match group.get(&key).await {
                 Ok(value) => bytes_response("application/octet-stream", value.bytes()),
-                Err(err @ crate::Error::EmptyKey) => text(StatusCode::BAD_REQUEST, err.to_string()),
+                // The same statuses as the peer endpoint: a bad key is the client's fault.
+                Err(err @ (crate::Error::EmptyKey | crate::Error::KeyTooLong { .. })) => {
+                    text(StatusCode::BAD_REQUEST, err.to_string())
+                }
                 Err(err) => text(StatusCode::INTERNAL_SERVER_ERROR, err.to_string()),
             }
         }

@@ -9,12 +9,13 @@
 //! ```text
 //!   get(key) ─▶ main cache ─hit─▶ value
 //!                   │ miss
-//!                   ▼ (day 6: one load per key at a time)
-//!             owned by a peer? ─yes─▶ fetch from peer (day 5) ─ok─▶ maybe hot cache ─▶ value
-//!                   │ no                    │ failed: log, fall through
-//!                   ▼                       ▼
+//!                   ▼
 //!             getter.get(key) ─▶ main cache ─▶ value
 //! ```
+//!
+//! Later days plug in without rewriting this: day 5's peers are an optional
+//! [`PeerPicker`] the group asks before its getter (and its hot cache, [`crate::hot`]),
+//! day 6 runs each miss through singleflight. Both are marked where they touch this file.
 //!
 //! Groups live in a [`Registry`] so the HTTP server can find them by name. Go uses one
 //! global map; [`Group::new`] registers there too, and [`Registry::new`] makes a separate one,
@@ -22,7 +23,6 @@
 
 use std::collections::HashMap;
 use std::future::Future;
-use std::sync::atomic::AtomicU64;
 use std::sync::{Arc, LazyLock, OnceLock, PoisonError, RwLock};
 
 use bytes::Bytes;
@@ -30,7 +30,8 @@ use tracing::{debug, info, warn};
 
 use crate::byteview::ByteView;
 use crate::cache::{Cache, CacheStats};
-use crate::peers::{BoxFuture, PeerError, PeerPicker};
+use crate::hot::HotCache;
+use crate::peers::{BoxFuture, PeerPicker};
 use crate::singleflight::Flight;
 use crate::stats::{Stats, StatsSnapshot};
 use crate::{Error, MAX_KEY_LEN, MAX_VALUE_LEN};
@@ -132,14 +133,14 @@ pub fn get_group(name: &str) -> Option<Arc<Group>> {
 pub struct Group {
     name: String,
     getter: Box<dyn Getter>,
-    main_cache: Cache,
-    /// Values owned by peers but popular here (groupcache's hot cache): 1/8 of the budget.
-    hot_cache: Cache,
-    /// A value fetched from a peer goes into the hot cache with probability 1/`hot_every`.
-    hot_every: AtomicU64,
-    peers: OnceLock<Arc<dyn PeerPicker>>,
-    loader: Flight<Result<ByteView, Error>>,
-    stats: Stats,
+    pub(crate) main_cache: Cache,
+    pub(crate) stats: Stats,
+    /// Day 5: who owns which key; unset, every key is loaded here.
+    pub(crate) peers: OnceLock<Arc<dyn PeerPicker>>,
+    /// Day 5: values owned by peers but popular here.
+    pub(crate) hot: HotCache,
+    /// Day 6: one load per key at a time.
+    pub(crate) loader: Flight<Result<ByteView, Error>>,
 }
 
 impl std::fmt::Debug for Group {
@@ -160,11 +161,10 @@ impl Group {
             name: name.to_owned(),
             getter: Box::new(getter),
             main_cache: Cache::new(max_bytes),
-            hot_cache: Cache::new(max_bytes / 8),
-            hot_every: AtomicU64::new(10),
-            peers: OnceLock::new(),
-            loader: Flight::new(),
             stats: Stats::default(),
+            peers: OnceLock::new(),
+            hot: HotCache::new(max_bytes),
+            loader: Flight::new(),
         }
     }
 
@@ -173,18 +173,10 @@ impl Group {
         &self.name
     }
 
-    /// Tells the group how to find the owner of a key; allowed once (Go panics on a second call).
-    pub fn register_peers(&self, peers: Arc<dyn PeerPicker>) -> Result<(), Error> {
-        self.peers
-            .set(peers)
-            .map_err(|_| Error::PeersAlreadyRegistered(self.name.clone()))
-    }
-
     /// Puts one in `every` value fetched from a peer into the hot cache (default 10, as in
     /// groupcache; 1 = all of them, 0 = none).
     pub fn set_hot_cache_ratio(&self, every: u64) {
-        self.hot_every
-            .store(every, std::sync::atomic::Ordering::Relaxed);
+        self.hot.set_ratio(every);
     }
 
     /// A snapshot of the group's counters.
@@ -199,11 +191,11 @@ impl Group {
 
     /// Size and counters of the hot cache (popular keys owned by peers).
     pub fn hot_cache_stats(&self) -> CacheStats {
-        self.hot_cache.stats()
+        self.hot.stats()
     }
 
     // ANCHOR: get
-    /// The value of `key`: from the cache, else from its owner, else from the getter.
+    /// The value of `key`: from the cache, else (day 5) from its owner, else from the getter.
     pub async fn get(&self, key: &str) -> Result<ByteView, Error> {
         self.get_with(key, true).await
     }
@@ -225,6 +217,7 @@ impl Group {
             return Ok(value);
         }
         Stats::bump(&self.stats.loads);
+        // Day 6: `load` runs the miss through one flight per key, then `load_uncached`.
         self.load(key, may_forward).await
         // ANCHOR_END: ex_group_get
     }
@@ -235,71 +228,25 @@ impl Group {
             Stats::bump(&self.stats.cache_hits);
             return Some(value);
         }
-        // Only values fetched from peers go to the hot cache: without peers it is empty.
+        // Day 5: only values fetched from peers go to the hot cache; without peers it is empty.
         self.peers.get()?;
-        let value = self.hot_cache.get(key)?;
+        let value = self.hot.get(key)?;
         Stats::bump(&self.stats.cache_hits);
         Stats::bump(&self.stats.hot_hits);
         Some(value)
     }
 
-    // ANCHOR: load
-    /// Loads a missed key once however many callers want it (day 6), from its owner or locally.
-    async fn load(&self, key: &str, may_forward: bool) -> Result<ByteView, Error> {
-        let flight = self.loader.work(key, || async {
-            // Another caller may have finished loading this key just before we started.
-            let cached = self.main_cache.get(key);
-            if let Some(value) =
-                cached.or_else(|| self.peers.get().and_then(|_| self.hot_cache.get(key)))
-            {
-                return Ok(value);
-            }
-            Stats::bump(&self.stats.loads_deduped);
-            self.load_from_owner(key, may_forward).await
-        });
-        match flight.await {
-            Ok(result) => result,
-            Err(panicked) => Err(Error::LoaderPanicked {
-                key: key.to_owned(),
-                message: panicked.0,
-            }),
-        }
-    }
-    // ANCHOR_END: load
-
-    // ANCHOR: load_from_owner
-    /// Asks the key's owner when it is a peer (day 5); loads locally when the key is ours,
-    /// when forwarding is not allowed, or when the peer fails (logging why).
-    async fn load_from_owner(&self, key: &str, may_forward: bool) -> Result<ByteView, Error> {
-        // ANCHOR: ex_load_from_owner
-        if may_forward && let Some(peer) = self.peers.get().and_then(|p| p.pick_peer(key)) {
-            match peer.get(&self.name, key).await {
-                Ok(bytes) => return self.accept_from_peer(key, bytes),
-                // The owner's getter failed: loading here would fail the same way.
-                Err(PeerError::Getter(text)) => return Err(Error::Getter(text)),
-                Err(err) => {
-                    Stats::bump(&self.stats.peer_errors);
-                    warn!(
-                        "[GeeCache] failed to get {key:?} from peer {}: {err}; loading locally",
-                        peer.name()
-                    );
-                }
-            }
+    /// A key in no cache: from its owner when that is a peer (day 5), else from the getter.
+    pub(crate) async fn load_uncached(
+        &self,
+        key: &str,
+        may_forward: bool,
+    ) -> Result<ByteView, Error> {
+        // Day 5: ask the key's owner first (never when serving a peer: no forwarding loops).
+        if may_forward && let Some(value) = self.load_from_owner(key).await? {
+            return Ok(value);
         }
         self.load_locally(key).await
-        // ANCHOR_END: ex_load_from_owner
-    }
-    // ANCHOR_END: load_from_owner
-
-    fn accept_from_peer(&self, key: &str, bytes: Bytes) -> Result<ByteView, Error> {
-        check_value(key, bytes.len())?;
-        Stats::bump(&self.stats.peer_loads);
-        let value = ByteView::new(bytes);
-        let every = self.hot_every.load(std::sync::atomic::Ordering::Relaxed);
-        if every != 0 && rand::random_range(0..every) == 0 {
-            let _ = self.hot_cache.add(key, value.clone());
-        }
-        Ok(value)
     }
 
     // ANCHOR: load_locally
@@ -341,7 +288,8 @@ pub fn check_key(key: &str) -> Result<(), Error> {
     Ok(())
 }
 
-fn check_value(key: &str, len: usize) -> Result<(), Error> {
+/// Refuses a value over [`MAX_VALUE_LEN`], from a getter or a peer.
+pub(crate) fn check_value(key: &str, len: usize) -> Result<(), Error> {
     if len > MAX_VALUE_LEN {
         return Err(Error::ValueTooLarge {
             key: key.to_owned(),

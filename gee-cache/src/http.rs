@@ -3,10 +3,11 @@
 //! A cache node is reachable over plain HTTP, like groupcache: one URL per key,
 //!
 //! ```text
-//!   GET /_geecache/<group>/<key>      (Protocol::Gee; /_groupcache/ for Protocol::Groupcache)
-//!   200  the value (application/octet-stream), or a protobuf GetResponse when the client
-//!        sends `Accept: application/x-protobuf` (day 7; always, on /_groupcache/)
-//!   400  empty key · 404 unknown group or malformed path · 405 not GET · 500 load failed
+//!   GET /_geecache/<group>/<key>      (Protocol::Gee; day 7: /_groupcache/ for Protocol::Groupcache)
+//!   200  the value (application/octet-stream), or the value in the pool's codec when the
+//!        client's `Accept` names the codec's content type (see [`crate::codec`])
+//!   400  empty or over-long key · 404 unknown group or malformed path · 405 not GET ·
+//!   500  load failed
 //! ```
 //!
 //! Both path segments are **percent-encoded** by the client and decoded by the server. Go's
@@ -15,9 +16,10 @@
 //! key. Here the client encodes every byte outside `A-Z a-z 0-9 - . _ ~` and the server
 //! decodes `%XX` only, so any key round-trips, and `+` is a literal plus as in Go's server.
 //!
-//! The same [`HttpPool`] is also a client (day 5): it implements [`PeerPicker`] with a
-//! consistent-hash ring over the peer URLs, and each peer is an [`HttpGetter`] sharing one
-//! pooled hyper client (keep-alive connections), bounded by a request timeout.
+//! The same [`HttpPool`] is also a client (day 5): it implements
+//! [`PeerPicker`](crate::PeerPicker) with a consistent-hash ring over the peer URLs (in
+//! [`crate::peers`]), and each peer is an [`HttpGetter`] sharing one pooled hyper client
+//! (keep-alive connections), bounded by a request timeout.
 
 use std::collections::HashMap;
 use std::convert::Infallible;
@@ -29,8 +31,8 @@ use bytes::Bytes;
 use common::Ring;
 use http_body_util::{BodyExt, Empty, Full, Limited};
 use hyper::body::Incoming;
-use hyper::header::{ACCEPT, ALLOW, CONTENT_TYPE, HeaderValue};
-use hyper::{Method, StatusCode, Uri};
+use hyper::header::{ACCEPT, ALLOW, CONTENT_TYPE, HeaderMap, HeaderValue};
+use hyper::{Method, StatusCode};
 use hyper_util::client::legacy::Client;
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
@@ -40,9 +42,10 @@ use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, percent_decode_str, utf8_perc
 use tokio::net::TcpListener;
 use tracing::{debug, info, warn};
 
+use crate::codec::{Codec, OCTET_STREAM, RawCodec};
 use crate::group::Registry;
-use crate::peers::{BoxFuture, PeerError, PeerGetter, PeerPicker};
-use crate::{Error, MAX_VALUE_LEN, pb};
+use crate::peers::{BoxFuture, PeerError, PeerGetter};
+use crate::{Error, MAX_VALUE_LEN};
 
 /// A response with its whole body in memory.
 pub type Response = hyper::Response<Full<Bytes>>;
@@ -59,6 +62,9 @@ pub const DEFAULT_PEER_TIMEOUT: Duration = Duration::from_secs(2);
 /// How long a client may take to send its request headers.
 pub const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(10);
 
+/// The most bytes of request line and headers hyper buffers; a bigger head gets 431.
+pub const MAX_HEAD_BYTES: usize = 64 << 10;
+
 /// How long shutdown waits for requests in flight.
 pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
 
@@ -66,8 +72,8 @@ pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
 /// a peer passes the error on instead of loading the key a second time.
 pub const GETTER_ERROR_HEADER: &str = "x-gee-error";
 
-/// The protobuf content type.
-pub const PROTOBUF: &str = "application/x-protobuf";
+/// The protobuf content type (day 7).
+pub use crate::pb::PROTOBUF;
 
 /// Characters encoded in a path segment: all but RFC 3986's unreserved `A-Z a-z 0-9 - . _ ~`.
 const SEGMENT: &AsciiSet = &NON_ALPHANUMERIC
@@ -76,14 +82,16 @@ const SEGMENT: &AsciiSet = &NON_ALPHANUMERIC
     .remove(b'_')
     .remove(b'~');
 
-/// Which URL prefix, ring and answer format a pool speaks.
+/// Which URL prefix, ring and default codec a pool speaks.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum Protocol {
-    /// gee-cache's own: `/_geecache/`, ring names `"{peer}#{i}"`, raw or protobuf answers.
+    /// gee-cache's own: `/_geecache/`, ring names `"{peer}#{i}"`, raw answers unless the pool
+    /// is handed another codec.
     #[default]
     Gee,
-    /// Go groupcache's: `/_groupcache/`, ring of CRC-32(`"{i}{peer}"`) × 50, protobuf
-    /// `GetResponse` answers, so a Rust node can join a ring of Go groupcache nodes.
+    /// Day 7: Go groupcache's: `/_groupcache/`, ring of CRC-32(`"{i}{peer}"`) × 50, protobuf
+    /// `GetResponse` answers always (groupcache clients send no `Accept`), so a Rust node
+    /// can join a ring of Go groupcache nodes.
     Groupcache,
 }
 
@@ -96,10 +104,19 @@ impl Protocol {
         }
     }
 
-    fn ring(self) -> Ring {
+    pub(crate) fn ring(self) -> Ring {
         match self {
             Protocol::Gee => Ring::new(DEFAULT_REPLICAS),
             Protocol::Groupcache => Ring::groupcache(),
+        }
+    }
+
+    /// The codec a pool speaking this protocol starts with.
+    fn default_codec(self) -> Arc<dyn Codec> {
+        match self {
+            Protocol::Gee => Arc::new(RawCodec),
+            // Day 7: groupcache's wire format is protobuf.
+            Protocol::Groupcache => Arc::new(crate::pb::ProtobufCodec),
         }
     }
 }
@@ -155,25 +172,42 @@ pub fn bytes_response(content_type: &'static str, body: impl Into<Bytes>) -> Res
     response
 }
 
-/// The peers a pool knows: the ring and one client handle per peer URL.
-struct Peers {
-    ring: Ring,
-    getters: HashMap<String, Arc<HttpGetter>>,
+/// The peers a pool knows (day 5): the ring and one client handle per peer URL.
+#[derive(Clone)]
+pub(crate) struct Peers {
+    pub(crate) ring: Ring,
+    pub(crate) getters: HashMap<String, Arc<HttpGetter>>,
 }
 
-struct PoolInner {
-    self_url: String,
-    protocol: Protocol,
+pub(crate) struct PoolInner {
+    pub(crate) self_url: String,
+    pub(crate) protocol: Protocol,
     registry: Registry,
-    peers: RwLock<Peers>,
-    client: Client<HttpConnector, Empty<Bytes>>,
-    timeout: Duration,
+    pub(crate) codec: Arc<dyn Codec>,
+    pub(crate) peers: RwLock<Peers>,
+    pub(crate) client: Client<HttpConnector, Empty<Bytes>>,
+    pub(crate) timeout: Duration,
+}
+
+impl Clone for PoolInner {
+    fn clone(&self) -> Self {
+        let peers = self.peers.read().unwrap_or_else(PoisonError::into_inner);
+        Self {
+            self_url: self.self_url.clone(),
+            protocol: self.protocol,
+            registry: self.registry.clone(),
+            codec: Arc::clone(&self.codec),
+            peers: RwLock::new(peers.clone()),
+            client: self.client.clone(),
+            timeout: self.timeout,
+        }
+    }
 }
 
 /// A cache node's HTTP side: the server for its groups and the client to its peers.
 #[derive(Clone)]
 pub struct HttpPool {
-    inner: Arc<PoolInner>,
+    pub(crate) inner: Arc<PoolInner>,
 }
 
 impl std::fmt::Debug for HttpPool {
@@ -216,6 +250,7 @@ impl HttpPool {
                 self_url: self_url.trim_end_matches('/').to_owned(),
                 protocol,
                 registry,
+                codec: protocol.default_codec(),
                 peers: RwLock::new(Peers {
                     ring: protocol.ring(),
                     getters: HashMap::new(),
@@ -225,6 +260,16 @@ impl HttpPool {
             }),
         }
     }
+
+    // ANCHOR: with_codec
+    /// The pool with `codec` for the answers peers ask for and the answers it reads from
+    /// them (day 7 hands it [`ProtobufCodec`](crate::pb::ProtobufCodec)). Call it while
+    /// setting the pool up: clones made before keep the codec they had.
+    pub fn with_codec(mut self, codec: impl Codec) -> Self {
+        Arc::make_mut(&mut self.inner).codec = Arc::new(codec);
+        self
+    }
+    // ANCHOR_END: with_codec
 
     /// This node's URL.
     pub fn self_url(&self) -> &str {
@@ -240,41 +285,6 @@ impl HttpPool {
     fn log(&self, message: std::fmt::Arguments<'_>) {
         info!("[Server {}] {message}", self.inner.self_url);
     }
-
-    // ANCHOR: set_peers
-    /// Replaces the peer list (base URLs such as `http://127.0.0.1:8002`; include this node).
-    pub fn set_peers<S: AsRef<str>>(
-        &self,
-        peers: impl IntoIterator<Item = S>,
-    ) -> Result<(), Error> {
-        let mut ring = self.inner.protocol.ring();
-        let mut getters = HashMap::new();
-        for peer in peers {
-            let peer = peer.as_ref().trim_end_matches('/');
-            let uri: Uri = peer.parse().map_err(|_| Error::BadPeer(peer.to_owned()))?;
-            if uri.scheme_str() != Some("http") || uri.authority().is_none() {
-                return Err(Error::BadPeer(peer.to_owned()));
-            }
-            ring.add([peer]);
-            getters.insert(
-                peer.to_owned(),
-                Arc::new(HttpGetter {
-                    base_url: peer.to_owned(),
-                    protocol: self.inner.protocol,
-                    client: self.inner.client.clone(),
-                    timeout: self.inner.timeout,
-                }),
-            );
-        }
-        let mut current = self
-            .inner
-            .peers
-            .write()
-            .unwrap_or_else(PoisonError::into_inner);
-        *current = Peers { ring, getters };
-        Ok(())
-    }
-    // ANCHOR_END: set_peers
 
     // ANCHOR: handle
     /// Answers one request (Go's `ServeHTTP`), never panicking whatever the path.
@@ -298,22 +308,25 @@ impl HttpPool {
                 format!("no such group: {group_name}\n"),
             );
         };
-        let protobuf = self.inner.protocol == Protocol::Groupcache
-            || req
-                .headers()
-                .get(ACCEPT)
-                .and_then(|v| v.to_str().ok())
-                .is_some_and(|v| v.contains(PROTOBUF));
+        let codec = &self.inner.codec;
         match group.get_for_peer(&key).await {
-            Ok(value) if protobuf => {
-                bytes_response(PROTOBUF, pb::encode_response(value.as_slice()))
+            Ok(value) if self.answers_in_codec(&req) => {
+                bytes_response(codec.content_type(), codec.encode(&value))
             }
-            Ok(value) => bytes_response("application/octet-stream", value.bytes()),
+            Ok(value) => bytes_response(OCTET_STREAM, value.bytes()),
             Err(err) => error_response(&err),
         }
         // ANCHOR_END: ex_handle
     }
     // ANCHOR_END: handle
+
+    /// True when `req` gets its value in the pool's codec: a peer names the codec's content
+    /// type in `Accept`; anyone else (curl, a browser) gets the raw bytes.
+    fn answers_in_codec(&self, req: &Request) -> bool {
+        // Day 7: groupcache's clients send no `Accept` and always expect protobuf.
+        self.inner.protocol == Protocol::Groupcache
+            || names_type(req.headers(), ACCEPT, self.inner.codec.content_type())
+    }
 
     /// Serves this pool on `listener` until `shutdown` completes, then shuts down gracefully.
     pub async fn serve(
@@ -348,38 +361,21 @@ fn error_response(err: &Error) -> Response {
     response
 }
 
-// ANCHOR: pick_peer
-impl PeerPicker for HttpPool {
-    /// The owner of `key` on the ring, unless that is this node (or no peers are set: an
-    /// empty ring owns nothing, where Go dereferenced a nil map and panicked).
-    fn pick_peer(&self, key: &str) -> Option<Arc<dyn PeerGetter>> {
-        // ANCHOR: ex_pick_peer
-        let peers = self
-            .inner
-            .peers
-            .read()
-            .unwrap_or_else(PoisonError::into_inner);
-        let owner = peers.ring.get(key)?;
-        if owner == self.inner.self_url {
-            return None;
-        }
-        debug!(
-            "[Server {}] pick peer {owner} for {key:?}",
-            self.inner.self_url
-        );
-        let getter = peers.getters.get(owner)?.clone();
-        Some(getter)
-        // ANCHOR_END: ex_pick_peer
-    }
-    // ANCHOR_END: pick_peer
+/// True when the header `name` (`Accept`, `Content-Type`) names the media type `kind`.
+fn names_type(headers: &HeaderMap, name: hyper::header::HeaderName, kind: &str) -> bool {
+    headers
+        .get(name)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.split(',').any(|t| t.trim().starts_with(kind)))
 }
 
-/// The client for one peer (Go's `httpGetter`).
+/// The client for one peer (Go's `httpGetter`), day 5.
 pub struct HttpGetter {
-    base_url: String,
-    protocol: Protocol,
-    client: Client<HttpConnector, Empty<Bytes>>,
-    timeout: Duration,
+    pub(crate) base_url: String,
+    pub(crate) protocol: Protocol,
+    pub(crate) codec: Arc<dyn Codec>,
+    pub(crate) client: Client<HttpConnector, Empty<Bytes>>,
+    pub(crate) timeout: Duration,
 }
 
 impl HttpGetter {
@@ -388,7 +384,7 @@ impl HttpGetter {
         let peer = || self.base_url.clone();
         let url = format!("{}{}", self.base_url, key_path(self.protocol, group, key));
         let request = hyper::Request::get(url)
-            .header(ACCEPT, PROTOBUF)
+            .header(ACCEPT, self.codec.content_type())
             .body(Empty::new())
             .map_err(|err| PeerError::Transport {
                 peer: peer(),
@@ -436,14 +432,20 @@ impl HttpGetter {
                 body: text,
             });
         }
-        // We asked for protobuf; a body that does not decode is a broken peer, not a value.
-        match pb::decode_response(&body) {
-            Ok(response) => Ok(response.value.unwrap_or_default()),
-            Err(err) => Err(PeerError::Malformed {
-                peer: peer(),
-                message: err.to_string(),
-            }),
+        // We asked for the codec's type; anything else, or a body that does not decode, is a
+        // broken peer, not a value.
+        let malformed = |message: String| PeerError::Malformed {
+            peer: peer(),
+            message,
+        };
+        if !names_type(&parts.headers, CONTENT_TYPE, self.codec.content_type()) {
+            return Err(malformed(format!(
+                "expected {}, got {:?}",
+                self.codec.content_type(),
+                parts.headers.get(CONTENT_TYPE)
+            )));
         }
+        self.codec.decode(body).map_err(malformed)
     }
     // ANCHOR_END: fetch
 }
@@ -487,7 +489,9 @@ where
     builder
         .http1()
         .timer(TokioTimer::new())
-        .header_read_timeout(HEADER_READ_TIMEOUT);
+        .header_read_timeout(HEADER_READ_TIMEOUT)
+        .max_buf_size(MAX_HEAD_BYTES);
+    builder.http2().max_header_list_size(MAX_HEAD_BYTES as u32);
     let graceful = GracefulShutdown::new();
     let mut shutdown = std::pin::pin!(shutdown);
     loop {

@@ -7,14 +7,12 @@
 //! |---|---|---|
 //! | 1 | a byte-budgeted LRU with O(1) operations | [`lru`] |
 //! | 2 | an immutable value, a concurrent cache, the `Group` and its `Getter` | [`byteview`], [`cache`], [`group`] |
-//! | 3 | an HTTP server for the groups | [`http`] |
+//! | 2 | the group's counters (groupcache's `Stats`) | [`stats`] |
+//! | 3 | an HTTP server for the groups; the codec values travel in | [`http`], [`codec`] |
 //! | 4 | a consistent-hash ring (in `common`, shared with go-redis) | [`common::consistent_hash`] |
-//! | 5 | peers: picking the owner of a key and fetching from it | [`peers`], [`http`] |
+//! | 5 | peers: picking the owner of a key and fetching from it; the hot cache | [`peers`], [`hot`] |
 //! | 6 | singleflight: one load per cold key, however many ask | [`singleflight`] |
 //! | 7 | protobuf on the wire, compatible with Go's groupcache | [`pb`] |
-//!
-//! Beyond the course, as groupcache has them: a hot cache for popular keys owned by peers,
-//! and [`Stats`] counters.
 //!
 //! ```no_run
 //! use gee_cache::{Group, HttpPool};
@@ -35,8 +33,10 @@
 pub mod api;
 pub mod byteview;
 pub mod cache;
+pub mod codec;
 pub mod error;
 pub mod group;
+pub mod hot;
 pub mod http;
 pub mod lru;
 pub mod pb;
@@ -46,10 +46,12 @@ pub mod stats;
 
 pub use byteview::ByteView;
 pub use cache::Cache;
+pub use codec::{Codec, RawCodec};
 pub use error::Error;
 pub use group::{AsyncGetter, Getter, GetterError, Group, Registry, get_group};
 pub use http::{HttpPool, Protocol};
 pub use lru::Lru;
+pub use pb::ProtobufCodec;
 pub use peers::{PeerError, PeerGetter, PeerPicker};
 pub use stats::{Stats, StatsSnapshot};
 

@@ -18,6 +18,19 @@
 //! The structs are written by hand with `#[derive(prost::Message)]` to match
 //! `proto/geecache.proto` (which mirrors groupcache's `groupcachepb`), so building needs no
 //! `protoc`. The tests pin the exact bytes, computed by hand.
+//!
+//! Nothing of day 3's HTTP code changes for it: [`ProtobufCodec`] implements day 3's
+//! [`Codec`] seam, and a pool handed it (`HttpPool::with_codec(ProtobufCodec)`, or any pool
+//! speaking [`Protocol::Groupcache`](crate::Protocol::Groupcache)) answers and reads
+//! `GetResponse`s.
+
+use bytes::Bytes;
+
+use crate::ByteView;
+use crate::codec::Codec;
+
+/// The protobuf content type.
+pub const PROTOBUF: &str = "application/x-protobuf";
 
 // ANCHOR: messages
 /// A request for `key` in `group` (groupcache's `GetRequest`). Over HTTP the pair travels in
@@ -64,3 +77,26 @@ pub fn decode_response(body: &[u8]) -> Result<GetResponse, prost::DecodeError> {
     // ANCHOR_END: ex_decode
 }
 // ANCHOR_END: encode
+
+// ANCHOR: codec
+/// Day 7's codec: values travel as `GetResponse{value}` (`application/x-protobuf`).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ProtobufCodec;
+
+impl Codec for ProtobufCodec {
+    fn content_type(&self) -> &'static str {
+        PROTOBUF
+    }
+
+    fn encode(&self, value: &ByteView) -> Bytes {
+        Bytes::from(encode_response(value.as_slice()))
+    }
+
+    fn decode(&self, body: Bytes) -> Result<Bytes, String> {
+        match decode_response(&body) {
+            Ok(response) => Ok(response.value.unwrap_or_default()),
+            Err(err) => Err(err.to_string()),
+        }
+    }
+}
+// ANCHOR_END: codec

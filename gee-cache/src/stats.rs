@@ -1,4 +1,4 @@
-//! Counters of a group's work, groupcache's `Stats`, shown by the API server at `/stats`.
+//! Day 2 — counters: what a group did, groupcache's `Stats`, shown by the API server at `/stats`.
 //!
 //! Each counter is an `AtomicU64` bumped with `Relaxed` ordering: they are statistics, read
 //! as a snapshot, and never used to synchronise anything, so they cost a few nanoseconds.

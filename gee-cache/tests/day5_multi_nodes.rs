@@ -365,6 +365,18 @@ async fn the_api_server_serves_values_and_stats() {
     let reply = get(addr, "/api?key=").await;
     assert_eq!(reply.status.as_u16(), 400);
     let stats = get(addr, "/stats").await.text();
+    assert!(stats.contains("gets 2\n"), "{stats}");
+    // An over-long key is the client's fault on the API too (it was a 500 here while the
+    // peer endpoint answered 400).
+    let long = "k".repeat(gee_cache::MAX_KEY_LEN + 1);
+    let reply = get(addr, &format!("/api?key={long}")).await;
+    assert_eq!(reply.status.as_u16(), 400, "{}", reply.text());
+    assert!(
+        reply.text().contains("exceeds the limit"),
+        "{}",
+        reply.text()
+    );
+    let stats = get(addr, "/stats").await.text();
     assert!(
         stats.contains("gets 2\n"),
         "the empty key is refused before counting: {stats}"

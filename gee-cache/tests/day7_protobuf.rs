@@ -8,9 +8,9 @@ use std::time::Duration;
 
 use gee_cache::http::{PROTOBUF, bytes_response};
 use gee_cache::pb::{GetRequest, GetResponse, decode_response, encode_response};
-use gee_cache::{PeerPicker, Protocol};
+use gee_cache::{PeerPicker, ProtobufCodec, Protocol};
 use prost::Message;
-use support::{SlowDb, get, listener, send, start_pool};
+use support::{SlowDb, get, listener, send, start_pool, start_pool_with_codec};
 
 #[test]
 fn get_request_encodes_like_protoc() {
@@ -68,7 +68,13 @@ fn garbage_is_a_decode_error_not_a_panic() {
 #[tokio::test]
 async fn the_pool_answers_protobuf_when_asked() {
     let (listener, url) = listener().await;
-    let node = start_pool(listener, &url, Protocol::Gee, Duration::from_secs(2));
+    let node = start_pool_with_codec(
+        listener,
+        &url,
+        Protocol::Gee,
+        Duration::from_secs(2),
+        Some(ProtobufCodec),
+    );
     node.registry
         .new_group("scores", 1024, SlowDb::default().getter());
     let reply = send(

@@ -19,13 +19,14 @@
 
 use std::fmt::Write;
 
-use gee_web::{Context, Engine, StatusCode};
+use gee_web::{Context, Engine, MapRoutes, StatusCode};
 
 // ANCHOR: main
 #[tokio::main]
 async fn main() -> Result<(), gee_web::Error> {
     common::init_tracing();
-    let mut engine = Engine::new();
+    // Day 1's route table: an exact-match map, like the Go course's `map[string]HandlerFunc`.
+    let mut engine = Engine::with_routes(MapRoutes::new());
     engine.get("/", async |c: &mut Context| {
         let body = format!("URL.Path = {:?}\n", c.path());
         c.string(StatusCode::OK, body)

@@ -53,7 +53,7 @@ mod filters {
     /// `{{ now|format_as_date }}` → `2019-08-17`.
     #[askama::filter_fn]
     pub fn format_as_date(t: &SystemTime, _: &dyn askama::Values) -> askama::Result<String> {
-        let (year, month, day) = gee_web::render::civil_date(*t);
+        let (year, month, day) = gee_web::template::civil_date(*t);
         Ok(format!("{year}-{month:02}-{day:02}"))
     }
 }

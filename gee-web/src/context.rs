@@ -27,7 +27,7 @@ use hyper::{Method, StatusCode, Uri};
 use percent_encoding::percent_decode;
 
 use crate::engine::Route;
-use crate::trie::Params;
+use crate::routes::Params;
 
 /// Everything one request's handlers share: the request in, the response out, the chain.
 pub struct Context {
@@ -110,23 +110,6 @@ impl Context {
         serde_json::from_slice(&self.body)
     }
 
-    // ANCHOR: param
-    /// A route parameter: `c.param("name")` is `geektutu` for `/hello/:name` and the path
-    /// `/hello/geektutu`; a catch-all `*filepath` gives the rest of the path without its
-    /// leading '/'. Values are percent-decoded. `""` when the route has no such parameter.
-    pub fn param(&self, name: &str) -> &str {
-        // ANCHOR: ex_param
-        let Some(i) = self.route.param_names.iter().position(|n| &**n == name) else {
-            return "";
-        };
-        match self.decoded.get(i) {
-            Some(value) => value,
-            None => self.params.value(self.parts.uri.path(), i).unwrap_or(""),
-        }
-        // ANCHOR_END: ex_param
-    }
-    // ANCHOR_END: param
-
     /// A query-string value: `c.query("name")` is `geektutu` for `/hello?name=geektutu`.
     /// `""` when absent; see [`get_query`](Self::get_query) to tell absent from empty.
     pub fn query(&self, key: &str) -> String {
@@ -192,40 +175,10 @@ impl Context {
         &self.out
     }
 
-    // ----- the chain (day 5) -------------------------------------------------------------
-
-    // ANCHOR: next
-    /// Runs the rest of the handler chain, then returns: what a middleware calls to let the
-    /// request through, with its own code before and after (day 5).
-    ///
-    /// Like gin, the chain keeps going after a handler that returns without calling `next`,
-    /// and stops at once after [`abort`](Self::abort) or [`fail`](Self::fail).
-    pub async fn next(&mut self) {
-        // ANCHOR: ex_next
-        while !self.aborted && self.next_index < self.route.chain.len() {
-            let handler = Arc::clone(&self.route.chain[self.next_index]);
-            self.next_index += 1;
-            handler.call(self).await;
-        }
-        // ANCHOR_END: ex_next
-    }
-    // ANCHOR_END: next
-
-    /// Stops the chain: the handlers after the current one do not run. Code a middleware
-    /// has after its own `next().await` still runs, as in gin.
-    pub fn abort(&mut self) {
-        self.aborted = true;
-    }
-
-    /// True once [`abort`](Self::abort) or [`fail`](Self::fail) was called.
-    pub fn is_aborted(&self) -> bool {
-        self.aborted
-    }
-
     // ANCHOR: fail
     /// Aborts the chain and answers `{"message": msg}` with `code` (Go's `c.Fail`).
     pub fn fail(&mut self, code: StatusCode, msg: impl Into<String>) {
-        self.abort();
+        self.aborted = true;
         self.json(code, &serde_json::json!({ "message": msg.into() }));
     }
     // ANCHOR_END: fail

@@ -10,38 +10,42 @@
 //! Hyper is deliberately small: it speaks HTTP on one connection and nothing else. Accepting
 //! connections, spawning a task for each, timing out slow clients, limiting bodies and
 //! shutting down cleanly are ours to write, and [`Engine::serve`] does it in about forty
-//! lines. Later days grew the engine without changing its shape: day 2 gave handlers a
-//! [`Context`] instead of a bare request, day 3 replaced the map with a trie
-//! ([`crate::router`]), day 4 added groups, day 5 middleware chains, and day 7 made
-//! [`Engine::default`] install the logger and panic recovery, like `gin.Default()`.
+//! lines.
+//!
+//! The engine keeps its routes in a [`RouteTable`] (day 1's exact map, or day 3's trie) and
+//! answers a request in three named steps ([`Engine::handle`]): route it (find the route's
+//! handlers, or the 404), read its body within the [`Limits`], and run the handlers on a
+//! fresh [`Context`]. The later days plug into those steps without rewriting them: day 2's
+//! handlers take the `Context`, day 3 brings a better table, day 4's groups add prefixes
+//! when registering, day 5's middleware lengthens the chain a route runs, and day 7's
+//! recovery is one more middleware.
 //!
 //! Routes are registered on a mutable engine. When serving starts, the engine is *frozen*:
-//! every route's complete handler chain (its groups' middleware, then its handler) is built
-//! once, so the request path does no prefix matching and takes no lock.
+//! every route's complete handler chain is built once, so the request path does no prefix
+//! matching and takes no lock.
 
 use std::convert::Infallible;
 use std::future::Future;
-use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::Bytes;
-use futures_util::FutureExt;
 use http_body_util::{BodyExt, Full, LengthLimitError, Limited};
 use hyper::body::{Body, Incoming};
-use hyper::header::{ALLOW, CONTENT_LENGTH, HeaderMap, HeaderValue, LOCATION};
+use hyper::header::{CONTENT_LENGTH, HeaderMap, HeaderValue};
+use hyper::http::request::Parts;
 use hyper::service::Service;
 use hyper::{Method, StatusCode};
 use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 use hyper_util::server::conn::auto;
 use hyper_util::server::graceful::GracefulShutdown;
 use tokio::net::{TcpListener, ToSocketAddrs};
-use tracing::{debug, error, info, warn};
+use tracing::{debug, info, warn};
 
 use crate::group::{GroupData, RouterGroup};
 use crate::handler::{BoxFuture, Handler};
-use crate::router::{Lookup, RouteError, Router};
-use crate::trie::Params;
+use crate::router::Router;
+use crate::routes::{Match, Miss, Params, RouteError, RouteTable};
 use crate::{Context, Error};
 
 /// A request as hyper hands it to us: headers parsed, body still streaming from the socket.
@@ -66,6 +70,14 @@ pub struct Limits {
     /// How long a client may take to send the body once the headers are in; hyper has no
     /// such timeout of its own. Too slow gets `408 Request Timeout`. Default 30 s.
     pub body_read_timeout: Duration,
+    /// The most bytes of request line and headers together, and so the most hyper buffers
+    /// while reading them; more gets `431 Request Header Fields Too Large` before the rest
+    /// is read. Default 64 KiB (hyper's own default buffer is about 400 KiB). Values below
+    /// 8 KiB, hyper's smallest buffer, act as 8 KiB for the buffer.
+    pub header_bytes: usize,
+    /// The most bytes of one header (name and value); more gets `431`. Default 8 KiB, the
+    /// size of nginx's `large_client_header_buffers`.
+    pub header_field_bytes: usize,
 }
 
 impl Default for Limits {
@@ -74,6 +86,8 @@ impl Default for Limits {
             body_bytes: 2 << 20,
             header_read_timeout: Duration::from_secs(10),
             body_read_timeout: Duration::from_secs(30),
+            header_bytes: 64 << 10,
+            header_field_bytes: 8 << 10,
         }
     }
 }
@@ -100,17 +114,63 @@ pub(crate) struct Route {
 struct Compiled {
     routes: Vec<Arc<Route>>,
     not_found: Arc<Route>,
-    no_method: Arc<Route>,
+    /// The engine-wide middleware, which also runs for the answer to a [`Miss`].
+    root_middleware: Box<[Arc<dyn Handler>]>,
+}
+
+impl Compiled {
+    /// The chain answering a route table's [`Miss`]: the engine-wide middleware, then the
+    /// miss itself. Built per miss; only misses pay for it.
+    fn answer(&self, miss: Miss) -> Arc<Route> {
+        let mut chain = self.root_middleware.to_vec();
+        chain.push(Arc::new(AnswerMiss(miss)));
+        Arc::new(Route {
+            pattern: "".into(),
+            param_names: Box::new([]),
+            chain: chain.into(),
+            matched: false,
+        })
+    }
+}
+
+/// The last handler of a [`Miss`]'s chain: writes the table's answer.
+struct AnswerMiss(Miss);
+
+impl Handler for AnswerMiss {
+    fn call<'a>(&'a self, c: &'a mut Context) -> BoxFuture<'a, ()> {
+        let Miss {
+            status,
+            headers,
+            body,
+        } = &self.0;
+        c.string(*status, body.clone());
+        for (name, value) in headers {
+            c.headers.insert(name.clone(), value.clone());
+        }
+        Box::pin(std::future::ready(()))
+    }
 }
 
 /// What the engine holds; shared behind an `Arc` once serving starts.
-#[derive(Clone)]
 pub(crate) struct Inner {
-    pub(crate) router: Router<usize>,
+    pub(crate) table: Box<dyn RouteTable>,
     pub(crate) routes: Vec<Registered>,
+    /// Day 4: the groups routes are registered in (the root group is 0).
     pub(crate) groups: Vec<GroupData>,
     limits: Limits,
     compiled: Option<Arc<Compiled>>,
+}
+
+impl Clone for Inner {
+    fn clone(&self) -> Self {
+        Self {
+            table: self.table.clone_table(),
+            routes: self.routes.clone(),
+            groups: self.groups.clone(),
+            limits: self.limits.clone(),
+            compiled: self.compiled.clone(),
+        }
+    }
 }
 
 /// The framework's entry point: register routes (and groups, middleware), then
@@ -127,11 +187,19 @@ pub struct Engine {
 
 impl Engine {
     /// An engine with no routes and no middleware (gin's `gin.New()`): every request gets a
-    /// 404 until you add some. [`Engine::default`] adds the logger and recovery.
+    /// 404 until you add some. It keeps its routes in day 3's trie ([`Router`]);
+    /// `Engine::default()` (day 7) adds the logger and recovery.
     pub fn new() -> Self {
+        Self::with_routes(Router::new())
+    }
+
+    // ANCHOR: with_routes
+    /// An engine keeping its routes in `table`: day 1's [`MapRoutes`](crate::routes::MapRoutes)
+    /// or day 3's trie [`Router`].
+    pub fn with_routes(table: impl RouteTable) -> Self {
         Self {
             inner: Arc::new(Inner {
-                router: Router::new(),
+                table: Box::new(table),
                 routes: Vec::new(),
                 groups: vec![GroupData::root()],
                 limits: Limits::default(),
@@ -139,6 +207,7 @@ impl Engine {
             }),
         }
     }
+    // ANCHOR_END: with_routes
 
     /// The engine's state, for changing it during set-up (un-freezes the engine).
     pub(crate) fn inner_mut(&mut self) -> &mut Inner {
@@ -157,13 +226,6 @@ impl Engine {
         RouterGroup::new(self, 0).into_group(prefix)
     }
 
-    /// Adds middleware that runs for every request, the 404s and 405s included (gin's `Use`,
-    /// renamed because `use` is a Rust keyword).
-    pub fn with(&mut self, middleware: impl Handler) -> &mut Self {
-        self.root().with(middleware);
-        self
-    }
-
     // ANCHOR: add_route
     /// Registers `handler` for requests with this `method` whose path matches `pattern`.
     ///
@@ -174,21 +236,45 @@ impl Engine {
     /// table is a programming error that should stop the program at start-up, with a message
     /// naming both routes. [`try_add_route`](Self::try_add_route) returns the error instead.
     pub fn add_route(&mut self, method: Method, pattern: &str, handler: impl Handler) -> &mut Self {
-        self.root().add_route(method, pattern, handler);
+        if let Err(err) = self.try_add_route(method, pattern, handler) {
+            panic!("cannot register route: {err}");
+        }
         self
     }
-    // ANCHOR_END: add_route
 
-    /// Registers a route, or says why it cannot be registered.
+    /// Registers a route, or says why it cannot be registered (the engine is unchanged then).
     pub fn try_add_route(
         &mut self,
         method: Method,
         pattern: &str,
         handler: impl Handler,
     ) -> Result<&mut Self, RouteError> {
-        self.root().try_add_route(method, pattern, handler)?;
+        self.register(0, method, pattern, Arc::new(handler))?;
         Ok(self)
     }
+
+    /// Puts a route in the table and remembers its handler and its group (day 4: groups
+    /// pass their id and the pattern with their prefix; the root group is 0).
+    pub(crate) fn register(
+        &mut self,
+        group: usize,
+        method: Method,
+        pattern: &str,
+        handler: Arc<dyn Handler>,
+    ) -> Result<(), RouteError> {
+        let inner = self.inner_mut();
+        let index = inner.routes.len();
+        let param_names = inner.table.insert(method.clone(), pattern, index)?;
+        info!("Route {:>4} - {}", method.as_str(), pattern);
+        inner.routes.push(Registered {
+            pattern: pattern.to_owned(),
+            group,
+            handler,
+            param_names,
+        });
+        Ok(())
+    }
+    // ANCHOR_END: add_route
 
     /// Registers a handler for `GET pattern` (also used for `HEAD`).
     pub fn get(&mut self, pattern: &str, handler: impl Handler) -> &mut Self {
@@ -234,12 +320,7 @@ impl Engine {
 
     /// Every registered `(method, pattern)`, like gin's `Routes()`.
     pub fn routes(&self) -> Vec<(Method, String)> {
-        self.inner
-            .router
-            .routes()
-            .into_iter()
-            .map(|(m, p)| (m, p.to_owned()))
-            .collect()
+        self.inner.table.routes()
     }
 
     /// Builds every route's chain now, so that requests find them ready. `serve` calls it;
@@ -252,11 +333,8 @@ impl Engine {
     }
 
     // ANCHOR: handle
-    /// Answers one request: checks the path, finds the route (or the 404/405 chain), reads
-    /// the body within the limits, and runs the chain on a fresh [`Context`].
-    ///
-    /// This is Go's `ServeHTTP`. Unlike the Go day 1, which wrote `404 NOT FOUND` into a
-    /// response whose status stayed 200, a miss here has the status 404 as well.
+    /// Answers one request in three steps: route it, read its body, run its handlers. This
+    /// is Go's `ServeHTTP`; a step that refuses the request answers for it.
     pub async fn handle(&self, req: Request) -> Response {
         let fresh;
         let compiled: &Compiled = match &self.inner.compiled {
@@ -268,65 +346,37 @@ impl Engine {
         };
         let (parts, body) = req.into_parts();
         // ANCHOR: ex_handle
-        let path = parts.uri.path();
-        if !path.starts_with('/') {
-            // `CONNECT host:port` (authority-form) or `OPTIONS *`: not for a web framework.
-            return plain(
-                StatusCode::BAD_REQUEST,
-                "400 BAD REQUEST: expected a path\n",
-            );
-        }
-        if path.contains('%') && !is_valid_encoded_path(path) {
-            return plain(
-                StatusCode::BAD_REQUEST,
-                "400 BAD REQUEST: malformed percent-encoding in the path\n",
-            );
-        }
-        let mut params = Params::new();
-        let mut allow = None;
-        let route = match self.inner.router.lookup(&parts.method, path, &mut params) {
-            Lookup::Found(leaf) => Arc::clone(&compiled.routes[leaf.value]),
-            Lookup::Redirect(to) => return redirect(&parts.method, &to, parts.uri.query()),
-            Lookup::MethodNotAllowed(methods) => {
-                allow = Some(methods);
-                Arc::clone(&compiled.no_method)
-            }
-            Lookup::NotFound => Arc::clone(&compiled.not_found),
-        };
-        let decoded = if path.contains('%') {
-            (0..params.len())
-                .filter_map(|i| params.value(path, i))
-                .map(|raw| {
-                    percent_encoding::percent_decode_str(raw)
-                        .decode_utf8_lossy()
-                        .into_owned()
-                })
-                .collect()
-        } else {
-            Vec::new()
+        let (route, params) = match self.route(compiled, &parts) {
+            Ok(found) => found,
+            Err((status, why)) => return plain(status, why),
         };
         let body = match read_body(body, &parts.headers, &self.inner.limits).await {
             Ok(body) => body,
-            Err(response) => return response,
+            Err(refused) => return refused,
         };
-        let mut c = Context::new(route, parts, body, params, decoded);
-        if let Some(methods) = allow {
-            c.header(ALLOW.as_str(), methods);
-        }
-        // ANCHOR: last_defence
-        // The last line of defence: without `recovery()` a panic would reset the connection.
-        if AssertUnwindSafe(c.next()).catch_unwind().await.is_err() {
-            error!("a handler panicked and no recovery() middleware caught it");
-            return plain(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "500 INTERNAL SERVER ERROR\n",
-            );
-        }
-        // ANCHOR_END: last_defence
-        c.into_response()
+        run(route, parts, body, params).await
         // ANCHOR_END: ex_handle
     }
     // ANCHOR_END: handle
+
+    // ANCHOR: route
+    /// Step 1: checks the request head and finds the chain to run: the route's, the 404
+    /// chain, or (day 3) the chain answering the table's [`Miss`].
+    fn route(&self, compiled: &Compiled, parts: &Parts) -> Result<(Arc<Route>, Params), Refusal> {
+        check_head(parts, &self.inner.limits)?;
+        let mut params = Params::new();
+        let route = match self
+            .inner
+            .table
+            .find(&parts.method, &parts.uri, &mut params)
+        {
+            Match::Route(index) => Arc::clone(&compiled.routes[index]),
+            Match::NotFound => Arc::clone(&compiled.not_found),
+            Match::Miss(miss) => compiled.answer(miss),
+        };
+        Ok((route, params))
+    }
+    // ANCHOR_END: route
 
     /// Binds `addr` and serves until Ctrl-C or SIGTERM, then shuts down gracefully.
     pub async fn run(self, addr: impl ToSocketAddrs + std::fmt::Debug) -> Result<(), Error> {
@@ -354,11 +404,18 @@ impl Engine {
         // `auto` speaks HTTP/1.1 and HTTP/2 (it sniffs the h2 preface). The timer is what makes
         // hyper enforce the header-read timeout: without it the setting is silently ignored.
         let mut builder = auto::Builder::new(TokioExecutor::new());
+        // `max_buf_size` bounds what hyper buffers while reading a request head: a bigger
+        // head gets 431 from hyper itself, before it is read whole.
+        let limits = &self.inner.limits;
         builder
             .http1()
             .timer(TokioTimer::new())
-            .header_read_timeout(self.inner.limits.header_read_timeout);
-        builder.http2().timer(TokioTimer::new());
+            .header_read_timeout(limits.header_read_timeout)
+            .max_buf_size(limits.header_bytes.max(8192));
+        builder
+            .http2()
+            .timer(TokioTimer::new())
+            .max_header_list_size(u32::try_from(limits.header_bytes).unwrap_or(u32::MAX));
         let graceful = GracefulShutdown::new();
         let mut shutdown = std::pin::pin!(shutdown);
 
@@ -402,18 +459,6 @@ impl Engine {
     // ANCHOR_END: serve
 }
 
-// ANCHOR: default
-impl Default for Engine {
-    /// An engine with the [`logger`](crate::logger) and [`recovery`](crate::recovery)
-    /// middleware installed, like `gin.Default()` (day 7).
-    fn default() -> Self {
-        let mut engine = Self::new();
-        engine.with(crate::logger()).with(crate::recovery());
-        engine
-    }
-}
-// ANCHOR_END: default
-
 impl Inner {
     /// Builds every route's chain: the middleware of each enclosing group, outermost first,
     /// then the route's handler.
@@ -422,7 +467,8 @@ impl Inner {
             .routes
             .iter()
             .map(|r| {
-                let mut chain = self.group_middleware(r.group);
+                // Day 5: the middleware of the route's groups goes first (none before day 5).
+                let mut chain = self.middleware_of(r.group);
                 chain.push(Arc::clone(&r.handler));
                 Arc::new(Route {
                     pattern: r.pattern.as_str().into(),
@@ -433,7 +479,7 @@ impl Inner {
             })
             .collect();
         let fallback = |handler: Arc<dyn Handler>| {
-            let mut chain = self.group_middleware(0);
+            let mut chain = self.middleware_of(0);
             chain.push(handler);
             Arc::new(Route {
                 pattern: "".into(),
@@ -445,21 +491,8 @@ impl Inner {
         Compiled {
             routes,
             not_found: fallback(Arc::new(not_found)),
-            no_method: fallback(Arc::new(method_not_allowed)),
+            root_middleware: self.middleware_of(0).into(),
         }
-    }
-
-    /// The middleware of group `id` and its ancestors, root first.
-    fn group_middleware(&self, id: usize) -> Vec<Arc<dyn Handler>> {
-        let mut lineage = vec![id];
-        while let Some(parent) = lineage.last().and_then(|&g| self.groups[g].parent) {
-            lineage.push(parent);
-        }
-        lineage
-            .iter()
-            .rev()
-            .flat_map(|&g| self.groups[g].middlewares.iter().cloned())
-            .collect()
     }
 }
 
@@ -472,12 +505,6 @@ async fn not_found(c: &mut Context) {
     // ANCHOR_END: ex_not_found
 }
 // ANCHOR_END: not_found
-
-/// The last handler when the path exists under other methods (the `Allow` header is set).
-async fn method_not_allowed(c: &mut Context) {
-    let body = format!("405 METHOD NOT ALLOWED: {} {}\n", c.method(), c.path());
-    c.string(StatusCode::METHOD_NOT_ALLOWED, body);
-}
 
 impl Context {
     /// The response the handlers built.
@@ -497,24 +524,6 @@ fn plain(status: StatusCode, body: &'static str) -> Response {
         hyper::header::CONTENT_TYPE,
         HeaderValue::from_static("text/plain; charset=utf-8"),
     );
-    response
-}
-
-/// The trailing-slash redirect: 301 for GET/HEAD, 308 (method and body kept) otherwise.
-fn redirect(method: &Method, path: &str, query: Option<&str>) -> Response {
-    let status = if *method == Method::GET || *method == Method::HEAD {
-        StatusCode::MOVED_PERMANENTLY
-    } else {
-        StatusCode::PERMANENT_REDIRECT
-    };
-    let location = match query {
-        Some(q) => format!("{path}?{q}"),
-        None => path.to_owned(),
-    };
-    let mut response = plain(status, "");
-    if let Ok(value) = HeaderValue::try_from(location) {
-        response.headers_mut().insert(LOCATION, value);
-    }
     response
 }
 
@@ -539,8 +548,58 @@ fn is_valid_encoded_path(path: &str) -> bool {
         .is_ok()
 }
 
+/// Why the engine refuses a request before routing it: a status and a plain-text body.
+type Refusal = (StatusCode, &'static str);
+
+// ANCHOR: check_head
+/// Refuses a request head the engine will not route: headers over the limits (431), a
+/// target that is not a path (`CONNECT host:port`, `OPTIONS *`), broken %-encoding (400).
+///
+/// Hyper already refused a head larger than its buffer (`max_buf_size`, set from
+/// `limits.header_bytes` in [`Engine::serve`]) with 431 while reading it, without
+/// buffering more; this adds the limit on a single header.
+fn check_head(parts: &Parts, limits: &Limits) -> Result<(), Refusal> {
+    let mut total = parts.uri.path().len() + parts.uri.query().map_or(0, str::len);
+    for (name, value) in &parts.headers {
+        let field = name.as_str().len() + value.len();
+        total += field;
+        if field > limits.header_field_bytes || total > limits.header_bytes {
+            return Err((
+                StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
+                "431 REQUEST HEADER FIELDS TOO LARGE\n",
+            ));
+        }
+    }
+    let path = parts.uri.path();
+    if !path.starts_with('/') {
+        return Err((
+            StatusCode::BAD_REQUEST,
+            "400 BAD REQUEST: expected a path\n",
+        ));
+    }
+    if path.contains('%') && !is_valid_encoded_path(path) {
+        return Err((
+            StatusCode::BAD_REQUEST,
+            "400 BAD REQUEST: malformed percent-encoding in the path\n",
+        ));
+    }
+    Ok(())
+}
+// ANCHOR_END: check_head
+
+// ANCHOR: run
+/// Step 3: runs the route's handlers on a fresh [`Context`] and sends what they wrote.
+/// Parameters of a path with '%' escapes are decoded once here (day 3).
+async fn run(route: Arc<Route>, parts: Parts, body: Bytes, params: Params) -> Response {
+    let decoded = params.decoded(parts.uri.path());
+    let mut c = Context::new(route, parts, body, params, decoded);
+    c.next().await;
+    c.into_response()
+}
+// ANCHOR_END: run
+
 // ANCHOR: read_body
-/// Reads the whole request body, refusing more than the limit (413) or a client too slow to
+/// Step 2: reads the whole request body, refusing more than the limit (413) or a client too slow to
 /// send it (408). Hyper itself has neither limit.
 async fn read_body(
     body: Incoming,

@@ -21,8 +21,9 @@
 //! r.get("/index", h);
 //! ```
 //!
-//! A group stores its prefix, its parent and its middleware in the engine, and each route
-//! remembers the group it was registered on. The Go original picks middleware at request
+//! A group stores its prefix and its parent in the engine; registering through a group is
+//! the engine's own registration with the prefix added and the group's id attached, so
+//! each route remembers its group. Day 5 hangs middleware on the groups. The Go original picks middleware at request
 //! time by testing `strings.HasPrefix(path, group.prefix)`, so a `/v1` group's middleware
 //! also ran for `/v10/...`; here a route's chain comes from its own group and that group's
 //! ancestors, resolved once when serving starts.
@@ -30,7 +31,6 @@
 use std::sync::Arc;
 
 use hyper::Method;
-use tracing::info;
 
 use crate::Engine;
 use crate::handler::Handler;
@@ -41,6 +41,7 @@ use crate::router::RouteError;
 pub(crate) struct GroupData {
     pub(crate) prefix: String,
     pub(crate) parent: Option<usize>,
+    /// Day 5: the group's middleware, filled by `with`.
     pub(crate) middlewares: Vec<Arc<dyn Handler>>,
 }
 
@@ -57,8 +58,8 @@ impl GroupData {
 
 /// A handle for registering routes under a prefix; borrows the engine while it lives.
 pub struct RouterGroup<'e> {
-    engine: &'e mut Engine,
-    id: usize,
+    pub(crate) engine: &'e mut Engine,
+    pub(crate) id: usize,
 }
 
 impl<'e> RouterGroup<'e> {
@@ -106,15 +107,6 @@ impl<'e> RouterGroup<'e> {
         // ANCHOR_END: ex_new_child
     }
 
-    /// Adds middleware to this group (gin's `Use`): it runs for every route of the group and
-    /// of its sub-groups, registered before or after this call (day 5).
-    pub fn with(&mut self, middleware: impl Handler) -> &mut Self {
-        self.engine.inner_mut().groups[self.id]
-            .middlewares
-            .push(Arc::new(middleware));
-        self
-    }
-
     /// Registers `handler` for `method` at this group's prefix followed by `pattern`.
     ///
     /// # Panics
@@ -128,7 +120,8 @@ impl<'e> RouterGroup<'e> {
     }
 
     // ANCHOR: try_add_route
-    /// Registers a route, or says why it cannot be registered (the engine is unchanged then).
+    /// Registers a route, or says why it cannot be registered (the engine is unchanged then):
+    /// the engine's registration, with the group's prefix and id.
     pub fn try_add_route(
         &mut self,
         method: Method,
@@ -137,17 +130,8 @@ impl<'e> RouterGroup<'e> {
     ) -> Result<&mut Self, RouteError> {
         // ANCHOR: ex_try_add_route
         let full = format!("{}{pattern}", self.prefix());
-        let group = self.id;
-        let inner = self.engine.inner_mut();
-        let index = inner.routes.len();
-        let param_names = inner.router.insert(method.clone(), &full, index)?;
-        info!("Route {:>4} - {}", method.as_str(), full);
-        inner.routes.push(crate::engine::Registered {
-            pattern: full,
-            group,
-            handler: Arc::new(handler),
-            param_names,
-        });
+        self.engine
+            .register(self.id, method, &full, Arc::new(handler))?;
         Ok(self)
         // ANCHOR_END: ex_try_add_route
     }

@@ -5,13 +5,13 @@
 //!
 //! | day | idea | module |
 //! |---|---|---|
-//! | 1 | a hyper service: the engine, graceful shutdown, limits | [`engine`] |
-//! | 2 | handlers take a `Context`; renderers | [`handler`], [`context`], [`render`] |
+//! | 1 | a hyper service: the engine, graceful shutdown, limits; the route table | [`engine`], [`routes`] |
+//! | 2 | handlers take a `Context`; renderers | [`handler`](mod@handler), [`context`], [`render`] |
 //! | 3 | a trie router with `:param` and `*catch-all`, 404/405 | [`trie`], [`router`] |
 //! | 4 | route groups | [`group`] |
-//! | 5 | middleware, `c.next()`, the logger | [`middleware`] |
-//! | 6 | askama templates and static files | [`render`], [`static_files`] |
-//! | 7 | panic recovery, `Engine::default()` | [`middleware::recovery`] |
+//! | 5 | middleware, `c.next()`, the logger | [`middleware`], [`middleware::logger`](mod@middleware::logger) |
+//! | 6 | askama templates and static files | [`template`], [`static_files`] |
+//! | 7 | panic recovery, `Engine::default()` | [`middleware::recovery`](mod@middleware::recovery) |
 //!
 //! ```no_run
 //! use gee_web::{Context, Engine, StatusCode, json};
@@ -35,7 +35,9 @@ pub mod handler;
 pub mod middleware;
 pub mod render;
 pub mod router;
+pub mod routes;
 pub mod static_files;
+pub mod template;
 pub mod trie;
 
 pub use context::Context;
@@ -46,7 +48,7 @@ pub use handler::{BoxFuture, Handler, handler};
 pub use hyper::{Method, StatusCode};
 pub use middleware::{logger, recovery};
 pub use render::HtmlBody;
-pub use router::RouteError;
+pub use routes::{MapRoutes, RouteError, RouteTable};
 pub use serde_json::json;
 
 /// The template engine used by `c.html` on day 6, re-exported so examples and applications

@@ -14,8 +14,9 @@
 //! c.html(200, "<h1>..")    → 200, content-type: text/html; charset=utf-8
 //! ```
 //!
-//! On day 6, `c.html` also takes an askama template's `render()` result, so templates are
-//! checked by the compiler and a rendering error becomes a 500 instead of a half-page.
+//! `c.html` takes anything that is [`HtmlBody`]: today a string; on day 6 an askama
+//! template's `render()` result too, so a rendering error becomes a 500 instead of a
+//! half-page.
 
 use bytes::Bytes;
 use hyper::StatusCode;
@@ -30,13 +31,13 @@ const HTML: HeaderValue = HeaderValue::from_static("text/html; charset=utf-8");
 const OCTETS: HeaderValue = HeaderValue::from_static("application/octet-stream");
 
 /// Something `c.html` can send: a string of HTML, or (day 6, feature `template`) the
-/// `Result` of rendering an askama template, whose error becomes a 500.
+/// `Result` of rendering an askama template, whose error becomes a 500. This trait is the
+/// seam day 6's [`crate::template`] plugs into.
 pub trait HtmlBody {
     /// The HTML, or why it could not be produced.
     fn into_html(self) -> Result<String, String>;
 }
 
-// ANCHOR: html_body
 impl HtmlBody for &str {
     fn into_html(self) -> Result<String, String> {
         Ok(self.to_owned())
@@ -48,38 +49,6 @@ impl HtmlBody for String {
         Ok(self)
     }
 }
-
-#[cfg(feature = "template")]
-impl HtmlBody for Result<String, askama::Error> {
-    fn into_html(self) -> Result<String, String> {
-        self.map_err(|err| err.to_string())
-    }
-}
-// ANCHOR_END: html_body
-
-// ANCHOR: civil_date
-/// The UTC calendar date `(year, month, day)` of a time, like Go's `t.Date()`: what a
-/// template filter such as the Go course's `FormatAsDate` needs, without a date library.
-///
-/// It counts days since 1970-01-01 and converts them with Howard Hinnant's
-/// `civil_from_days` algorithm (eras of 400 years, March-based years).
-pub fn civil_date(time: std::time::SystemTime) -> (i64, u32, u32) {
-    let secs = match time.duration_since(std::time::UNIX_EPOCH) {
-        Ok(after) => after.as_secs() as i64,
-        Err(before) => -(before.duration().as_secs() as i64) - 1,
-    };
-    let z = secs.div_euclid(86_400) + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097); // day of era, 0..=146096
-    let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365; // 0..=399
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100); // day of the March-based year
-    let mp = (5 * doy + 2) / 153;
-    let day = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    (year, month, day)
-}
-// ANCHOR_END: civil_date
 
 impl Context {
     // ANCHOR: string
@@ -142,25 +111,5 @@ impl Context {
         self.status = code;
         self.headers.insert(CONTENT_TYPE, kind);
         self.out = body;
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use std::time::{Duration, UNIX_EPOCH};
-
-    use super::civil_date;
-
-    #[test]
-    fn civil_dates() {
-        let day = |d: u64| UNIX_EPOCH + Duration::from_secs(d * 86_400);
-        assert_eq!(civil_date(UNIX_EPOCH), (1970, 1, 1));
-        assert_eq!(civil_date(day(18_125)), (2019, 8, 17));
-        assert_eq!(civil_date(day(11_016)), (2000, 2, 29));
-        assert_eq!(civil_date(day(11_017)), (2000, 3, 1));
-        assert_eq!(
-            civil_date(UNIX_EPOCH - Duration::from_secs(1)),
-            (1969, 12, 31)
-        );
     }
 }

@@ -18,26 +18,19 @@
 //! - **404 Not Found** otherwise.
 //!
 //! `HEAD` requests use the `GET` route when no `HEAD` route exists (hyper leaves the body out).
+//!
+//! The router plugs into the engine through day 1's seam, [`RouteTable`]: its 405 and
+//! redirect answers travel as a [`Miss`], which the engine sends through the middleware like
+//! any 404. [`Engine::new`](crate::Engine::new) uses it; day 1's exact map remains available
+//! as [`MapRoutes`](crate::routes::MapRoutes).
 
-use hyper::Method;
+use hyper::header::{ALLOW, HeaderValue, LOCATION};
+use hyper::{Method, StatusCode, Uri};
 
-use crate::trie::{ConflictError, Leaf, Node, Params, PatternError, parse_pattern};
-
-/// A route that cannot be registered: a malformed pattern or a clash with another route.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum RouteError {
-    /// The pattern itself is malformed.
-    #[error(transparent)]
-    Pattern(#[from] PatternError),
-    /// The pattern collides with a route already registered for the same method.
-    #[error("{method}: {source}")]
-    Conflict {
-        /// The method of both routes.
-        method: Method,
-        /// What collides.
-        source: ConflictError,
-    },
-}
+use crate::Context;
+pub use crate::routes::RouteError;
+use crate::routes::{Match, Miss, RouteTable};
+use crate::trie::{Leaf, Node, Params, parse_pattern};
 
 /// What the router says about a request.
 #[derive(Debug)]
@@ -151,6 +144,85 @@ impl<T> Router<T> {
         }
     }
     // ANCHOR_END: lookup
+}
+
+// ANCHOR: route_table_impl
+/// The trie router as the engine's route table: a miss becomes a 405 (with `Allow`) or a
+/// trailing-slash redirect (with a `Location` keeping the query), else a 404.
+impl RouteTable for Router<usize> {
+    fn insert(
+        &mut self,
+        method: Method,
+        pattern: &str,
+        route: usize,
+    ) -> Result<Vec<String>, RouteError> {
+        Router::insert(self, method, pattern, route)
+    }
+
+    fn find(&self, method: &Method, uri: &Uri, params: &mut Params) -> Match {
+        let path = uri.path();
+        match self.lookup(method, path, params) {
+            Lookup::Found(leaf) => Match::Route(leaf.value),
+            Lookup::NotFound => Match::NotFound,
+            Lookup::MethodNotAllowed(methods) => Match::Miss(Miss {
+                status: StatusCode::METHOD_NOT_ALLOWED,
+                headers: HeaderValue::try_from(methods)
+                    .map(|allow| vec![(ALLOW, allow)])
+                    .unwrap_or_default(),
+                body: format!("405 METHOD NOT ALLOWED: {method} {path}\n"),
+            }),
+            Lookup::Redirect(to) => Match::Miss(redirect(method, &to, uri.query())),
+        }
+    }
+
+    fn routes(&self) -> Vec<(Method, String)> {
+        Router::routes(self)
+            .into_iter()
+            .map(|(m, p)| (m, p.to_owned()))
+            .collect()
+    }
+
+    fn clone_table(&self) -> Box<dyn RouteTable> {
+        Box::new(self.clone())
+    }
+}
+// ANCHOR_END: route_table_impl
+
+/// The trailing-slash redirect: 301 for GET/HEAD, 308 (method and body kept) otherwise.
+fn redirect(method: &Method, path: &str, query: Option<&str>) -> Miss {
+    let status = if *method == Method::GET || *method == Method::HEAD {
+        StatusCode::MOVED_PERMANENTLY
+    } else {
+        StatusCode::PERMANENT_REDIRECT
+    };
+    let location = match query {
+        Some(q) => format!("{path}?{q}"),
+        None => path.to_owned(),
+    };
+    Miss {
+        status,
+        headers: HeaderValue::try_from(location)
+            .map(|to| vec![(LOCATION, to)])
+            .unwrap_or_default(),
+        body: String::new(),
+    }
+}
+
+impl Context {
+    // ANCHOR: param
+    /// A route parameter: `c.param("name")` is `geektutu` for `/hello/:name` and the path
+    /// `/hello/geektutu`; a catch-all `*filepath` gives the rest of the path without its
+    /// leading '/'. Values are percent-decoded. `""` when the route has no such parameter.
+    pub fn param(&self, name: &str) -> &str {
+        let Some(i) = self.route.param_names.iter().position(|n| &**n == name) else {
+            return "";
+        };
+        match self.decoded.get(i) {
+            Some(value) => value,
+            None => self.params.value(self.parts.uri.path(), i).unwrap_or(""),
+        }
+    }
+    // ANCHOR_END: param
 }
 
 #[cfg(test)]

@@ -26,7 +26,7 @@
 //! Lookup allocates nothing: it slices the path in place and records each parameter as a
 //! byte range of the path in a [`Params`] that lives on the caller's stack.
 
-use std::fmt;
+pub use crate::routes::Params;
 
 /// One segment of a route pattern, as [`parse_pattern`] reads it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -149,83 +149,6 @@ pub fn parse_pattern(pattern: &str) -> Result<Vec<Segment<'_>>, PatternError> {
 /// The byte a static segment is indexed by: its first, or `/` for the empty segment.
 fn first_byte(segment: &str) -> u8 {
     segment.as_bytes().first().copied().unwrap_or(b'/')
-}
-
-/// How many parameters [`Params`] keeps inline before it spills to the heap.
-const INLINE_PARAMS: usize = 4;
-
-/// The values a lookup captured, as byte ranges `(start, end)` of the path, in pattern order.
-///
-/// Ranges rather than strings: the path already holds the bytes, so matching copies nothing.
-/// Up to four fit inline, as `u32` offsets (a request line is far shorter than 4 GiB, and
-/// [`Node::at`] refuses longer paths); more (rare) spill into a `Vec`. Small matters here:
-/// a `Params` is made for every lookup.
-#[derive(Clone, Default)]
-pub struct Params {
-    inline: [(u32, u32); INLINE_PARAMS],
-    len: usize,
-    spill: Vec<(u32, u32)>,
-}
-
-impl Params {
-    /// No parameters yet.
-    pub fn new() -> Self {
-        Self::default()
-    }
-
-    /// How many values were captured.
-    pub fn len(&self) -> usize {
-        self.len
-    }
-
-    /// True when nothing was captured.
-    pub fn is_empty(&self) -> bool {
-        self.len == 0
-    }
-
-    /// The `i`-th captured range, in pattern order.
-    pub fn get(&self, i: usize) -> Option<(usize, usize)> {
-        let (start, end) = if i >= self.len {
-            return None;
-        } else if i < INLINE_PARAMS {
-            self.inline[i]
-        } else {
-            *self.spill.get(i - INLINE_PARAMS)?
-        };
-        Some((start as usize, end as usize))
-    }
-
-    /// The `i`-th captured value, sliced out of the `path` that was matched.
-    pub fn value<'p>(&self, path: &'p str, i: usize) -> Option<&'p str> {
-        let (start, end) = self.get(i)?;
-        path.get(start..end)
-    }
-
-    /// Records a range; offsets fit in `u32` because `at` refuses longer paths.
-    fn push(&mut self, (start, end): (usize, usize)) {
-        let range = (start as u32, end as u32);
-        if self.len < INLINE_PARAMS {
-            self.inline[self.len] = range;
-        } else {
-            self.spill.push(range);
-        }
-        self.len += 1;
-    }
-
-    fn truncate(&mut self, len: usize) {
-        if len < self.len {
-            self.len = len;
-            self.spill.truncate(len.saturating_sub(INLINE_PARAMS));
-        }
-    }
-}
-
-impl fmt::Debug for Params {
-    fn fmt(&self, out: &mut fmt::Formatter<'_>) -> fmt::Result {
-        out.debug_list()
-            .entries((0..self.len).filter_map(|i| self.get(i)))
-            .finish()
-    }
 }
 
 /// What a node stores for the route that ends there: its pattern (for error messages and

@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use gee_web::{Context, Engine, Limits, Method, StatusCode};
 use support::{get, raw_status, send, send_raw, start};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 async fn echo_len(c: &mut Context) {
     let len = c.body().len().to_string();
@@ -34,6 +35,7 @@ fn small_limits() -> Limits {
         body_bytes: 1024,
         header_read_timeout: Duration::from_millis(300),
         body_read_timeout: Duration::from_millis(300),
+        ..Limits::default()
     }
 }
 
@@ -140,5 +142,85 @@ async fn too_many_headers_are_refused_not_fatal() {
         reply.is_empty() || matches!(status, Some(400..=499)),
         "{status:?}"
     );
+    assert_eq!(get(server.addr, "/").await.body, "alive");
+}
+
+/// A `GET /` whose headers are `headers`, closing the connection after the answer.
+fn get_with_headers(headers: &[(String, String)]) -> Vec<u8> {
+    let mut raw = String::from("GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n");
+    for (name, value) in headers {
+        raw.push_str(&format!("{name}: {value}\r\n"));
+    }
+    raw.push_str("\r\n");
+    raw.into_bytes()
+}
+
+/// Sends `raw` while reading the answer at the same time: a server that answers before it
+/// has read everything (and then closes) must not make the test fail on a broken pipe.
+async fn send_while_reading(addr: std::net::SocketAddr, raw: Vec<u8>) -> String {
+    let stream = tokio::net::TcpStream::connect(addr).await.expect("connect");
+    let (mut read, mut write) = stream.into_split();
+    let writer = tokio::spawn(async move {
+        for chunk in raw.chunks(4096) {
+            if write.write_all(chunk).await.is_err() {
+                break;
+            }
+        }
+        write
+    });
+    let mut reply = Vec::new();
+    let mut buf = [0u8; 4096];
+    let reading = async {
+        // Keep what arrived even if the connection is then reset.
+        while let Ok(n) = read.read(&mut buf).await {
+            if n == 0 {
+                break;
+            }
+            reply.extend_from_slice(&buf[..n]);
+        }
+    };
+    tokio::time::timeout(Duration::from_secs(10), reading)
+        .await
+        .expect("the server neither answered nor closed");
+    drop(writer.await);
+    String::from_utf8_lossy(&reply).into_owned()
+}
+
+/// One header over `Limits::header_field_bytes` (8 KiB) is refused with 431, although the
+/// whole head fits in hyper's buffer; one just under the limit is served.
+#[tokio::test]
+async fn a_single_header_over_8_kib_is_431() {
+    let server = start(engine(Limits::default())).await;
+    let fits = get_with_headers(&[("X-Big".into(), "v".repeat(8000))]);
+    let reply = send_raw(server.addr, &fits).await;
+    assert_eq!(raw_status(&reply), Some(200), "{reply}");
+    let over = get_with_headers(&[("X-Big".into(), "v".repeat(9000))]);
+    let reply = send_raw(server.addr, &over).await;
+    assert_eq!(raw_status(&reply), Some(431), "{reply}");
+    assert_eq!(get(server.addr, "/").await.body, "alive");
+}
+
+/// Headers over `Limits::header_bytes` (64 KiB) in total are refused with 431, each of them
+/// under the single-header limit.
+#[tokio::test]
+async fn headers_over_64_kib_in_total_are_431() {
+    let server = start(engine(Limits::default())).await;
+    let many: Vec<(String, String)> = (0..12)
+        .map(|i| (format!("X-Part-{i}"), "v".repeat(6000)))
+        .collect();
+    let reply = send_while_reading(server.addr, get_with_headers(&many)).await;
+    assert_eq!(raw_status(&reply), Some(431), "{reply}");
+    assert_eq!(get(server.addr, "/").await.body, "alive");
+}
+
+/// A single 300 KB header is refused with 431 once hyper's bounded buffer is full, while
+/// the client is still sending it: the server never holds it whole (it answered 200 when
+/// hyper's default buffer of about 400 KB took it in).
+#[tokio::test]
+async fn a_300_kb_header_is_431_before_it_is_read_whole() {
+    let server = start(engine(Limits::default())).await;
+    let huge = get_with_headers(&[("X-Huge".into(), "v".repeat(300_000))]);
+    let reply = send_while_reading(server.addr, huge).await;
+    assert_eq!(raw_status(&reply), Some(431), "{reply}");
     assert_eq!(get(server.addr, "/").await.body, "alive");
 }

@@ -1,6 +1,6 @@
 //! Day 3 acceptance tests: the trie router over real sockets — parameters, catch-alls,
 //! priorities, conflicts, 404/405 and the trailing-slash redirect — and a regression test
-//! for each bug of the Go router (COURSE-NOTES, gee-web 1–3 and 8).
+//! for each bug of the Go router (each listed in the book appendix: Go bugs).
 
 mod support;
 
@@ -170,7 +170,7 @@ fn add_route_panics_on_a_conflict_like_gin() {
     r.get("/a/:x", echo).get("/a/:y", echo);
 }
 
-/// COURSE-NOTES gee-web 1a (issue #64): `/hello/b/c` registered after `/hello/:id` was
+/// Go bug (book appendix: Go bugs, issue #64): `/hello/b/c` registered after `/hello/:id` was
 /// hung under `:id`, so `/hello/21/c` matched `/hello/b/c`.
 #[tokio::test]
 async fn go_bug_trie_static_after_param_matches_wrong_route() {
@@ -194,7 +194,7 @@ async fn go_bug_trie_static_after_param_matches_wrong_route() {
     assert_eq!(json_of(server.addr, "/hello/b").await["id"], "b");
 }
 
-/// COURSE-NOTES gee-web 1b: `/about` after `/:name` overwrote the `:name` node's pattern,
+/// Go bug (book appendix: Go bugs): `/about` after `/:name` overwrote the `:name` node's pattern,
 /// so `/foo` ran the /about handler.
 #[tokio::test]
 async fn go_bug_trie_static_overwrites_param_pattern() {
@@ -209,7 +209,7 @@ async fn go_bug_trie_static_overwrites_param_pattern() {
     assert_eq!(json_of(server.addr, "/about").await["route"], "/about");
 }
 
-/// COURSE-NOTES gee-web 1c: `/hello/:id` after `/hello/:name` silently replaced it.
+/// Go bug (book appendix: Go bugs): `/hello/:id` after `/hello/:name` silently replaced it.
 #[test]
 fn go_bug_trie_param_rename_silently_replaces() {
     let mut r = Engine::new();
@@ -218,7 +218,7 @@ fn go_bug_trie_param_rename_silently_replaces() {
     assert_eq!(r.routes(), [(Method::GET, "/hello/:name".to_owned())]);
 }
 
-/// COURSE-NOTES gee-web 1d: `/assets/css/x` hung under `*filepath` was never reached.
+/// Go bug (book appendix: Go bugs): `/assets/css/x` hung under `*filepath` was never reached.
 #[tokio::test]
 async fn go_bug_trie_route_under_catch_all_unreachable() {
     let mut r = Engine::new();
@@ -234,7 +234,7 @@ async fn go_bug_trie_route_under_catch_all_unreachable() {
     );
 }
 
-/// COURSE-NOTES gee-web 2: whether static or param won depended on registration order.
+/// Go bug (book appendix: Go bugs): whether static or param won depended on registration order.
 #[tokio::test]
 async fn go_bug_search_order_depends_on_registration_order() {
     for order in [["/u/:id", "/u/me"], ["/u/me", "/u/:id"]] {
@@ -254,7 +254,7 @@ async fn go_bug_search_order_depends_on_registration_order() {
     }
 }
 
-/// COURSE-NOTES gee-web 3: `parsePattern` truncated after a `*` segment (`/a/*x/b` became
+/// Go bug (book appendix: Go bugs): `parsePattern` truncated after a `*` segment (`/a/*x/b` became
 /// `/a/*x`), accepted a bare `*` that captured nothing, and ignored trailing slashes.
 #[tokio::test]
 async fn go_bug_parse_pattern_truncates_after_catch_all() {
@@ -266,7 +266,7 @@ async fn go_bug_parse_pattern_truncates_after_catch_all() {
     assert!(r.routes().is_empty());
 }
 
-/// COURSE-NOTES gee-web 3: the Go code also ran `parsePattern` on the *request* path, so a
+/// Go bug (book appendix: Go bugs): the Go code also ran `parsePattern` on the *request* path, so a
 /// literal `*` in a URL cut it short. Request paths are data: `*x/y` is just a value here.
 #[tokio::test]
 async fn go_bug_parse_pattern_applied_to_request_path() {
@@ -277,7 +277,7 @@ async fn go_bug_parse_pattern_applied_to_request_path() {
     assert_eq!(v["name"], ":name");
 }
 
-/// COURSE-NOTES gee-web 3: trailing slashes were ignored, so `/a` and `/a/` were one route.
+/// Go bug (book appendix: Go bugs): trailing slashes were ignored, so `/a` and `/a/` were one route.
 /// Now they are two paths, and the missing form redirects to the registered one.
 #[tokio::test]
 async fn go_bug_trailing_slash_ignored() {
@@ -290,7 +290,7 @@ async fn go_bug_trailing_slash_ignored() {
     assert_eq!(get(server.addr, "/a/").await.body, "with slash");
 }
 
-/// COURSE-NOTES gee-web 8: `TestGetRoutes` said 4 routes but checked 5. There are 5.
+/// Go bug (book appendix: Go bugs): `TestGetRoutes` said 4 routes but checked 5. There are 5.
 #[test]
 fn go_bug_get_routes_message_counts_five() {
     let r = go_test_engine();

@@ -10,9 +10,9 @@ async fn where_am_i(c: &mut Context) {
     c.string(StatusCode::OK, body)
 }
 
-/// The Go `TestNestedGroup`: `/v1` then `/v2` then `/v3` nest into `/v1/v2/v3`. COURSE-NOTES
-/// gee-web 8 (#62): its failure message named the wrong prefix; here each prefix is checked
-/// on its own line.
+/// The Go `TestNestedGroup`: `/v1` then `/v2` then `/v3` nest into `/v1/v2/v3`. Go bug (book
+/// appendix: Go bugs, issue #62): its failure message named the wrong prefix; here each
+/// prefix is checked on its own line.
 #[test]
 fn go_bug_nested_group_test_message() {
     let mut r = Engine::new();
@@ -84,7 +84,7 @@ async fn the_same_prefix_can_be_opened_twice() {
     assert_eq!(get(server.addr, "/api/b").await.status, StatusCode::OK);
 }
 
-/// COURSE-NOTES gee-web 8: the day-4 comment claimed `/v2/hello/geektutu` answers "you're at
+/// Go bug (book appendix: Go bugs): the day-4 comment claimed `/v2/hello/geektutu` answers "you're at
 /// /hello/geektutu"; the path a handler sees is the full one, prefix included.
 #[tokio::test]
 async fn go_bug_day4_comment_shows_wrong_path() {

@@ -92,7 +92,7 @@ async fn abort_without_an_answer_keeps_what_was_written() {
     assert_eq!(reply.body, "");
 }
 
-/// COURSE-NOTES gee-web 7: like gin, `Next()` keeps looping when a middleware does not
+/// Go bug (book appendix: Go bugs): like gin, `Next()` keeps looping when a middleware does not
 /// call it: a middleware that only looks at the request still lets it through. Kept, and
 /// documented.
 #[tokio::test]
@@ -106,7 +106,7 @@ async fn go_bug_next_keeps_looping_without_next_call() {
     assert_eq!(reply.headers["x-trace"], "peek,handler");
 }
 
-/// COURSE-NOTES gee-web 4 (#14): group middleware was chosen with `HasPrefix(path, prefix)`,
+/// Go bug (book appendix: Go bugs, issue #14): group middleware was chosen with `HasPrefix(path, prefix)`,
 /// so `/v2`'s middleware also ran for `/v2abc`, and `/user`'s for `/username`.
 #[tokio::test]
 async fn go_bug_group_middleware_prefix_match() {
@@ -129,7 +129,7 @@ async fn go_bug_group_middleware_prefix_match() {
     assert_eq!((reply.status, reply.body.as_str()), (StatusCode::OK, "ok"));
 }
 
-/// COURSE-NOTES gee-web 8: the day-5 comment shows `[200]` in the log where the real status
+/// Go bug (book appendix: Go bugs): the day-5 comment shows `[200]` in the log where the real status
 /// is 500: a middleware that runs after `next()` sees the failure's status.
 #[tokio::test]
 async fn go_bug_day5_log_comment_shows_200() {

@@ -41,7 +41,7 @@ mod filters {
 
     #[askama::filter_fn]
     pub fn format_as_date(t: &SystemTime, _: &dyn askama::Values) -> askama::Result<String> {
-        let (year, month, day) = gee_web::render::civil_date(*t);
+        let (year, month, day) = gee_web::template::civil_date(*t);
         Ok(format!("{year}-{month:02}-{day:02}"))
     }
 
@@ -125,7 +125,7 @@ async fn a_custom_filter_formats_the_date() {
     );
 }
 
-/// COURSE-NOTES gee-web 5: Go's `HTML` wrote the status before executing the template, so a
+/// Go bug (book appendix: Go bugs): Go's `HTML` wrote the status before executing the template, so a
 /// template error appended an error to a half-written 200 page. Here: a clean 500.
 #[tokio::test]
 async fn go_bug_template_error_after_header_sent() {
@@ -212,7 +212,7 @@ async fn ranges_and_conditional_gets() {
     assert_eq!(stale.status, StatusCode::OK);
 }
 
-/// COURSE-NOTES gee-web 6: a miss answered 404 with an empty body. Directories are not
+/// Go bug (book appendix: Go bugs): a miss answered 404 with an empty body. Directories are not
 /// listed either.
 #[tokio::test]
 async fn go_bug_static_miss_empty_body() {

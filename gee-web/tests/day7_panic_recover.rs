@@ -7,7 +7,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use gee_web::{Context, Engine, StatusCode, handler, recovery};
-use support::{get, start};
+use support::{get, send_raw, start};
 use tokio::sync::Notify;
 
 async fn hello(c: &mut Context) {
@@ -80,16 +80,19 @@ async fn middleware_outside_recovery_sees_the_500() {
     assert_eq!(reply.headers["x-seen"], "500");
 }
 
-/// Without `recovery()` the engine still answers a panic with a plain 500 instead of
-/// resetting the connection, and keeps serving.
+/// Recovery is a middleware, not part of the engine: without it a panicking handler ends
+/// its connection without an answer, and the server keeps serving everyone else.
 #[tokio::test]
-async fn without_recovery_the_engine_still_answers_500() {
+async fn without_recovery_the_connection_closes_and_the_server_goes_on() {
     let mut r = Engine::new();
     r.get("/", hello).get("/panic", out_of_range);
     let server = start(r).await;
-    let reply = get(server.addr, "/panic").await;
-    assert_eq!(reply.status, StatusCode::INTERNAL_SERVER_ERROR);
-    assert_eq!(reply.body, "500 INTERNAL SERVER ERROR\n");
+    let reply = send_raw(
+        server.addr,
+        b"GET /panic HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+    )
+    .await;
+    assert_eq!(reply, "", "no answer at all, not a 200");
     assert_eq!(get(server.addr, "/").await.body, "Hello Geektutu\n");
 }
 
@@ -135,7 +138,7 @@ async fn a_panic_does_not_affect_concurrent_requests() {
     assert_eq!(reply.body, "slow and fine\n");
 }
 
-/// COURSE-NOTES gee-web 8: the Go `/panic` handler passed a *value* (`names[100]`) as the
+/// Go bug (book appendix: Go bugs): the Go `/panic` handler passed a *value* (`names[100]`) as the
 /// format string of `c.String`, so a value containing `%` verbs would be mangled. Here
 /// `c.string` takes text, never a format: it is sent as is.
 #[tokio::test]
@@ -158,4 +161,65 @@ fn panic_messages_are_read_from_str_and_string_payloads() {
     assert_eq!(panic_message(as_string.as_ref()), "formatted 1");
     let other: Box<dyn std::any::Any + Send> = Box::new(7_u8);
     assert_eq!(panic_message(other.as_ref()), "<non-string panic payload>");
+}
+
+/// A handler that panics with a message of its own, so its log lines can be told apart.
+async fn panics_here(c: &mut Context) {
+    if c.path() == "/boom" {
+        panic!("boom, only here");
+    }
+}
+
+/// Everything logged, for the test below.
+#[derive(Clone, Default)]
+struct Captured(Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl std::io::Write for Captured {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0
+            .lock()
+            .expect("the log buffer")
+            .extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// The backtrace is logged once per panic location; the panics after it at the same place
+/// log one line each, with a count (a client hammering a panicking URL used to write ~28 KB
+/// of log per request).
+#[tokio::test]
+async fn the_backtrace_is_logged_once_per_location_then_a_count() {
+    let captured = Captured::default();
+    let writer = captured.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_writer(move || writer.clone())
+        .with_ansi(false)
+        .finish();
+    // Global, so that no callsite's interest is cached without it; the lines are told apart
+    // by this test's own panic message. Only this test sets a subscriber.
+    tracing::subscriber::set_global_default(subscriber).expect("the only subscriber");
+    let mut r = Engine::new();
+    r.with(recovery());
+    r.get("/boom", panics_here);
+    let server = start(r).await;
+    for _ in 0..3 {
+        let reply = get(server.addr, "/boom").await;
+        assert_eq!(reply.status, StatusCode::INTERNAL_SERVER_ERROR);
+    }
+    let log = String::from_utf8_lossy(&captured.0.lock().expect("the log buffer")).into_owned();
+    let lines: Vec<&str> = log.lines().collect();
+    let ours: Vec<usize> = (0..lines.len())
+        .filter(|&i| lines[i].contains("panic recovered: boom, only here"))
+        .collect();
+    assert_eq!(ours.len(), 3, "{log}");
+    let with_trace = ours
+        .iter()
+        .filter(|&&i| lines.get(i + 1) == Some(&"Traceback:"))
+        .count();
+    assert_eq!(with_trace, 1, "{log}");
+    assert!(lines[ours[1]].contains("(panic #2 there"), "{log}");
+    assert!(lines[ours[2]].contains("(panic #3 there"), "{log}");
 }

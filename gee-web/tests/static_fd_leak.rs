@@ -1,4 +1,4 @@
-//! COURSE-NOTES gee-web 6: Go's static handler opened every requested file as an existence
+//! Go bug (book appendix: Go bugs): Go's static handler opened every requested file as an existence
 //! check and never closed it, leaking a file descriptor per request. This test has a file of
 //! its own so that its process runs nothing else while it counts open descriptors.
 

@@ -84,9 +84,29 @@ pub async fn listener() -> (TcpListener, String) {
 
 /// Starts a pool with its own registry on `listener`.
 pub fn start_pool(listener: TcpListener, url: &str, protocol: Protocol, timeout: Duration) -> Node {
+    start_pool_with_codec(
+        listener,
+        url,
+        protocol,
+        timeout,
+        None::<gee_cache::RawCodec>,
+    )
+}
+
+/// Starts a pool with its own registry on `listener`, handed `codec` if given.
+pub fn start_pool_with_codec<C: gee_cache::Codec>(
+    listener: TcpListener,
+    url: &str,
+    protocol: Protocol,
+    timeout: Duration,
+    codec: Option<C>,
+) -> Node {
     let addr = listener.local_addr().expect("local addr");
     let registry = Registry::new();
-    let pool = HttpPool::with_options(url, registry.clone(), protocol, timeout);
+    let mut pool = HttpPool::with_options(url, registry.clone(), protocol, timeout);
+    if let Some(codec) = codec {
+        pool = pool.with_codec(codec);
+    }
     let (stop, stopped) = oneshot::channel::<()>();
     tokio::spawn(pool.clone().serve(listener, async move {
         let _ = stopped.await;

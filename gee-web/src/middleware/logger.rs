@@ -3,7 +3,7 @@
 //! The first middleware anyone writes, and the clearest picture of "before and after":
 //! take the time, let the rest of the chain run, then log what it answered and how long it
 //! took. Because it wraps the whole chain, it sees the final status even when a later
-//! middleware failed the request or (with [`recovery`](crate::recovery) inside it) a
+//! middleware failed the request or (with [`recovery`](fn@crate::recovery) inside it) a
 //! handler panicked.
 //!
 //! ```text

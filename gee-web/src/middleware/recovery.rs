@@ -14,26 +14,59 @@
 //! location and backtrace *at the panic* into a thread-local, which the middleware reads
 //! (the panicking poll and the catch run on the same thread). While a chain runs under
 //! recovery, the hook records and stays quiet (the middleware logs it, once); any other
-//! panic still goes to the previous hook and is reported as before. This only works with `panic = "unwind"`,
-//! Rust's default; a profile with `panic = "abort"` ends the process instead.
+//! panic still goes to the previous hook and is reported as before. This only works with
+//! `panic = "unwind"`, Rust's default; a profile with `panic = "abort"` ends the process
+//! instead.
+//!
+//! A backtrace is long (tens of kilobytes), and a client that has found a panicking URL can
+//! ask for it thousands of times a second. So the full backtrace is logged once per panic
+//! *location*; later panics at the same place log one line with a running count, and the
+//! hook does not even capture their backtrace.
+//!
+//! Recovery is an ordinary middleware: the engine knows nothing about panics. Without it, a
+//! panicking handler ends its connection's task, and the client sees the connection close
+//! without an answer (the server keeps serving everyone else).
 
 use std::backtrace::Backtrace;
 use std::cell::{Cell, RefCell};
+use std::collections::HashMap;
 use std::future::Future;
 use std::panic::AssertUnwindSafe;
 use std::pin::Pin;
-use std::sync::Once;
+use std::sync::{Mutex, Once};
 use std::task::{Context as TaskContext, Poll};
 
 use futures_util::FutureExt;
 use hyper::StatusCode;
 
-use crate::{Context, Handler};
+use crate::{Context, Engine, Handler};
 
-/// What the panic hook saw: where the panic happened and the stack at that moment.
+/// What the panic hook saw: where the panic happened and, for the first panic at that
+/// place, the stack at that moment.
 struct PanicReport {
     location: String,
-    backtrace: Backtrace,
+    backtrace: Option<Backtrace>,
+}
+
+/// How many recovered panics each location has had: bounded by the number of panic sites
+/// in the program, not by the number of requests.
+static SEEN: Mutex<Option<HashMap<String, u64>>> = Mutex::new(None);
+
+/// True when a panic at `location` was recovered before (its backtrace is in the log).
+fn seen_before(location: &str) -> bool {
+    let seen = SEEN.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+    seen.as_ref().is_some_and(|map| map.contains_key(location))
+}
+
+/// Counts one more recovered panic at `location` and returns the count (1 for the first).
+fn count(location: &str) -> u64 {
+    let mut seen = SEEN.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+    let n = seen
+        .get_or_insert_with(HashMap::new)
+        .entry(location.to_owned())
+        .or_insert(0);
+    *n += 1;
+    *n
 }
 
 thread_local! {
@@ -75,12 +108,17 @@ fn install_panic_hook() {
                 .location()
                 .map(|l| l.to_string())
                 .unwrap_or_else(|| "<unknown>".into());
-            let report = PanicReport {
-                location,
-                backtrace: Backtrace::force_capture(),
-            };
-            LAST_PANIC.with(|last| *last.borrow_mut() = Some(report));
-            if GUARDED.with(Cell::get) == 0 {
+            let guarded = GUARDED.with(Cell::get) > 0;
+            // Capturing a backtrace costs far more than the rest of a request: only the
+            // first panic at a place gets one.
+            let backtrace = (guarded && !seen_before(&location)).then(Backtrace::force_capture);
+            LAST_PANIC.with(|last| {
+                *last.borrow_mut() = Some(PanicReport {
+                    location,
+                    backtrace,
+                })
+            });
+            if !guarded {
                 previous(info);
             }
         }));
@@ -99,7 +137,8 @@ pub fn panic_message(payload: &(dyn std::any::Any + Send)) -> &str {
 }
 
 // ANCHOR: recovery
-/// Catches a panic anywhere later in the chain, logs it with its backtrace, and answers
+/// Catches a panic anywhere later in the chain, logs it (with its backtrace the first time
+/// at each location, with a count after that), and answers
 /// `500 {"message":"Internal Server Error"}` (Gee's `Recovery()`).
 pub fn recovery() -> impl Handler {
     install_panic_hook();
@@ -116,13 +155,33 @@ async fn recover_chain(c: &mut Context) {
         let message = panic_message(payload.as_ref());
         let report = LAST_PANIC.with(|last| last.borrow_mut().take());
         let (location, backtrace) = match &report {
-            Some(r) => (r.location.as_str(), r.backtrace.to_string()),
-            None => ("<unknown>", String::new()),
+            Some(r) => (r.location.as_str(), r.backtrace.as_ref()),
+            None => ("<unknown>", None),
         };
-        tracing::error!("panic recovered: {message} at {location}\nTraceback:\n{backtrace}");
+        match (count(location), backtrace) {
+            (1, Some(trace)) => {
+                tracing::error!("panic recovered: {message} at {location}\nTraceback:\n{trace}");
+            }
+            (1, None) => tracing::error!("panic recovered: {message} at {location}"),
+            (n, _) => tracing::error!(
+                "panic recovered: {message} at {location} (panic #{n} there; backtrace logged at the first)"
+            ),
+        }
         c.reset_response();
         c.fail(StatusCode::INTERNAL_SERVER_ERROR, "Internal Server Error");
     }
     // ANCHOR_END: ex_recovery
 }
 // ANCHOR_END: recovery
+
+// ANCHOR: default
+impl Default for Engine {
+    /// An engine with the [`logger`](fn@crate::logger) and [`recovery`](fn@crate::recovery)
+    /// middleware installed, like `gin.Default()`.
+    fn default() -> Self {
+        let mut engine = Self::new();
+        engine.with(crate::logger()).with(recovery());
+        engine
+    }
+}
+// ANCHOR_END: default
