@@ -14,7 +14,7 @@ use anyhow::{Context, Result, bail, ensure};
 
 use crate::check::marker_name;
 use crate::course::{Course, Curriculum, Day};
-use crate::util::{self, cargo, human};
+use crate::util::{self, human};
 
 /// The file written at the root of a learner's copy, naming the exercise it holds.
 pub const MARKER_FILE: &str = ".exercise.toml";
@@ -149,7 +149,7 @@ pub fn check(
         dir.display()
     );
     println!("checking {krate} day {number} in {} ...", dir.display());
-    let mut test = cargo();
+    let mut test = crate::wasm::cargo_for(root, krate)?;
     test.current_dir(&dir)
         .args(["test", "-p", krate, "--test", &day.stem()]);
     if dir != root && std::env::var_os("CARGO_TARGET_DIR").is_none() {
@@ -221,7 +221,7 @@ fn verify_day(root: &Path, dir: &Path, target: &Path, course: &Course, day: &Day
     let stem = day.stem();
     let day_test =
         |cwd: &Path, target: Option<&Path>, extra: &[&str], limit| -> Result<util::Bounded> {
-            let mut cmd = cargo();
+            let mut cmd = crate::wasm::cargo_for(root, &course.krate)?;
             cmd.current_dir(cwd)
                 .args(["test", "--quiet", "-p", &course.krate, "--test", &stem])
                 .args(extra);

@@ -13,6 +13,7 @@ mod install;
 mod redis_suite;
 mod tour;
 mod util;
+mod wasm;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -40,6 +41,9 @@ enum Command {
         krate: String,
         /// The day number.
         day: u32,
+        /// demo-wasm only: write a PNG of the page after its interaction instead of serving.
+        #[arg(long)]
+        screenshot: bool,
         /// Arguments for the example.
         #[arg(last = true)]
         args: Vec<String>,
@@ -115,7 +119,16 @@ fn real_main() -> Result<bool> {
             list(&curriculum);
             Ok(true)
         }
-        Command::Run { krate, day, args } => {
+        Command::Run {
+            krate,
+            day,
+            screenshot,
+            args,
+        } => {
+            if krate == wasm::KRATE {
+                return wasm::run(&root, curriculum.course(&krate)?, day, screenshot)
+                    .map(|()| true);
+            }
             tour::run_interactive(&root, &curriculum, &krate, day, &args).map(|()| true)
         }
         Command::Tour { krate } => {
