@@ -38,7 +38,7 @@ pub fn greet(document: &Document) -> Result<web_sys::Element, Error> {
     };
     // ANCHOR: ex_write_greeting
     element.set_text_content(Some(GREETING));
-    // ANCHOR_END: ex_write_greeting
     Ok(element)
+    // ANCHOR_END: ex_write_greeting
 }
 // ANCHOR_END: greet

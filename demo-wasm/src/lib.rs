@@ -14,7 +14,10 @@
 //! Everything also compiles for the host (web-sys calls simply cannot be *run* there), so
 //! `cargo build --workspace` stays green without a browser.
 
+pub mod callback;
+pub mod fib;
 pub mod hello_world;
+pub mod manipulate_dom;
 
 /// The errors the demos report to the page. Each message is a fixed string so that showing
 /// it needs no `format!` machinery in the `.wasm` (see day 1 on where the bytes go).

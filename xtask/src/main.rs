@@ -97,6 +97,13 @@ enum Command {
     },
     /// Regenerates docs/src/SUMMARY.md and the README course map from course.toml.
     Sync,
+    /// Internal: cargo's runner for demo-wasm's wasm32 tests (see xtask/src/wasm.rs).
+    #[command(hide = true)]
+    WasmTestRunner {
+        /// The test `.wasm` and the test harness's arguments.
+        #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
+        args: Vec<String>,
+    },
 }
 
 fn main() -> ExitCode {
@@ -160,6 +167,7 @@ fn real_main() -> Result<bool> {
         Command::Bench { krate } => ci::bench(&root, &curriculum, krate.as_deref()).map(|()| true),
         Command::RedisSuite { tests, unit } => redis_suite::run(&root, &tests, &unit),
         Command::Sync => book::sync(&root, &curriculum).map(|()| true),
+        Command::WasmTestRunner { args } => wasm::test_runner(&root, &args),
     }
 }
 

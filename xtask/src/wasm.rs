@@ -159,11 +159,15 @@ pub fn cargo_for(root: &Path, krate: &str) -> Result<Command> {
     let mut cmd = cargo();
     if krate == KRATE {
         let tools = ensure_toolchain(root)?;
+        // The runner is xtask itself (`wasm-test-runner`), which drops the harness flags
+        // wasm-bindgen-test-runner refuses (`cargo test --quiet` passes `--quiet` on).
+        let xtask = std::env::current_exe().context("finding xtask's own executable")?;
         cmd.env("CARGO_BUILD_TARGET", TARGET)
             .env(
                 "CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER",
-                &tools.test_runner,
+                format!("{} wasm-test-runner", xtask.display()),
             )
+            .env("XTASK_WASM_BINDGEN_TEST_RUNNER", &tools.test_runner)
             .env(
                 "CHROMEDRIVER",
                 std::env::var_os("CHROMEDRIVER").unwrap_or_else(|| "/usr/bin/chromedriver".into()),
@@ -172,6 +176,22 @@ pub fn cargo_for(root: &Path, krate: &str) -> Result<Command> {
             .env("WASM_BINDGEN_TEST_TIMEOUT", "90");
     }
     Ok(cmd)
+}
+
+/// Harness flags wasm-bindgen-test-runner does not accept, dropped by [`test_runner`].
+const UNSUPPORTED_FLAGS: [&str; 2] = ["--quiet", "-q"];
+
+/// `xtask wasm-test-runner <test.wasm> [args]`: cargo's runner for the wasm32 tests. Passes
+/// everything but [`UNSUPPORTED_FLAGS`] to wasm-bindgen-test-runner and exits as it does.
+pub fn test_runner(root: &Path, args: &[String]) -> Result<bool> {
+    let runner = match std::env::var_os("XTASK_WASM_BINDGEN_TEST_RUNNER") {
+        Some(path) => PathBuf::from(path),
+        None => ensure_bindgen(root)?.test_runner,
+    };
+    let kept = args
+        .iter()
+        .filter(|a| !UNSUPPORTED_FLAGS.contains(&a.as_str()));
+    Ok(util::status(Command::new(runner).args(kept))?.success())
 }
 
 /// `cargo xtask test`'s browser step: every built demo-wasm day's tests in headless Chromium.
