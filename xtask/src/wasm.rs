@@ -4,7 +4,7 @@
 //! `wasm32-unknown-unknown` (with the size-first `wasm-release` profile), and the JavaScript
 //! glue `wasm-bindgen --target web` writes next to it (`pkg/demo.js` + `pkg/demo_bg.wasm`).
 //! [`build_demo`] assembles them under `target/wasm-site/<demo>/`, [`Server`] serves that
-//! directory on a free local port (plain std: one thread, GET only), and headless Chromium
+//! directory on a free local port (plain std threads, GET only), and headless Chromium
 //! loads it: `--dump-dom` for the tour, `--screenshot` for `run --screenshot`.
 //!
 //! The tool chain installs itself (DESIGN: a fresh machine needs only Rust): the wasm32
@@ -320,7 +320,7 @@ pub fn build_demo(root: &Path, day: &Day) -> Result<Site> {
     })
 }
 
-/// A tiny static file server for one directory: GET only, on 127.0.0.1, one thread.
+/// A tiny static file server for one directory: GET only, on 127.0.0.1.
 ///
 /// The demos need exactly this: an `http://` origin (ES modules and `fetch` do not work from
 /// `file://`) and `.wasm` served as `application/wasm` (else the glue falls back to a slower
@@ -339,14 +339,18 @@ impl Server {
         let port = listener.local_addr()?.port();
         let stop = Arc::new(AtomicBool::new(false));
         let stopping = Arc::clone(&stop);
+        let dir = Arc::new(dir);
         let thread = std::thread::spawn(move || {
             for stream in listener.incoming() {
                 if stopping.load(Ordering::Relaxed) {
                     break;
                 }
                 if let Ok(stream) = stream {
+                    // One thread per connection: a browser opens spare connections it may
+                    // never use, and one idle socket must not hold up the page's requests.
                     // A broken connection concerns only that request.
-                    let _ = serve_one(&dir, stream);
+                    let dir = Arc::clone(&dir);
+                    std::thread::spawn(move || serve_one(&dir, stream));
                 }
             }
         });
