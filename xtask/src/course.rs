@@ -82,7 +82,7 @@ pub struct Day {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Tour {
-    /// `exit` or `server`.
+    /// `exit`, `server` or `browser`.
     pub mode: TourMode,
     /// Names of the free ports to reserve; `{name}` in `args` and requests expands to the port.
     #[serde(default)]
@@ -108,6 +108,9 @@ pub enum TourMode {
     Exit,
     /// Listens on ports until stopped.
     Server,
+    /// A WebAssembly page (demo-wasm): built for wasm32, served, and loaded in headless
+    /// Chromium; `args` is the page's query, `expect_output` strings its DOM must contain.
+    Browser,
 }
 
 /// One request the tour sends to a server example.

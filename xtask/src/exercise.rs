@@ -30,7 +30,7 @@ use anyhow::{Context, Result, bail, ensure};
 
 use crate::check::{anchor_body, marker_name};
 use crate::course::{Course, Curriculum, Day};
-use crate::util::{self, cargo, human};
+use crate::util::{self, human};
 
 /// The file written at the root of a learner's copy, naming the exercise it holds.
 pub const MARKER_FILE: &str = ".exercise.toml";
@@ -361,8 +361,10 @@ impl Run {
 
     /// The command, in `cwd`. Every test run of `check` and `verify` is made here, so a
     /// package whose tests need a runner of their own has one place to say so.
+    /// demo-wasm's tests run in a browser: [`crate::wasm::cargo_for`] sets its target and runner
+    /// (the copy at `cwd` has the workspace's Cargo.lock, which pins the wasm-bindgen version).
     fn command(&self, cwd: &Path) -> Result<Command> {
-        let mut cmd = cargo();
+        let mut cmd = crate::wasm::cargo_for(cwd, &self.package)?;
         cmd.current_dir(cwd).args(&self.args);
         Ok(cmd)
     }

@@ -13,6 +13,7 @@ mod install;
 mod redis_suite;
 mod tour;
 mod util;
+mod wasm;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -40,6 +41,9 @@ enum Command {
         krate: String,
         /// The day number.
         day: u32,
+        /// demo-wasm only: write a PNG of the page after its interaction instead of serving.
+        #[arg(long)]
+        screenshot: bool,
         /// Arguments for the example.
         #[arg(last = true)]
         args: Vec<String>,
@@ -104,6 +108,13 @@ enum Command {
     },
     /// Regenerates docs/src/SUMMARY.md and the README course map from course.toml.
     Sync,
+    /// Internal: cargo's runner for demo-wasm's wasm32 tests (see xtask/src/wasm.rs).
+    #[command(hide = true)]
+    WasmTestRunner {
+        /// The test `.wasm` and the test harness's arguments.
+        #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
+        args: Vec<String>,
+    },
 }
 
 fn main() -> ExitCode {
@@ -126,7 +137,16 @@ fn real_main() -> Result<bool> {
             list(&curriculum);
             Ok(true)
         }
-        Command::Run { krate, day, args } => {
+        Command::Run {
+            krate,
+            day,
+            screenshot,
+            args,
+        } => {
+            if krate == wasm::KRATE {
+                return wasm::run(&root, curriculum.course(&krate)?, day, screenshot)
+                    .map(|()| true);
+            }
             tour::run_interactive(&root, &curriculum, &krate, day, &args).map(|()| true)
         }
         Command::Tour { krate } => {
@@ -169,6 +189,7 @@ fn real_main() -> Result<bool> {
         Command::Bench { krate } => ci::bench(&root, &curriculum, krate.as_deref()).map(|()| true),
         Command::RedisSuite { tests, unit } => redis_suite::run(&root, &tests, &unit),
         Command::Sync => book::sync(&root, &curriculum).map(|()| true),
+        Command::WasmTestRunner { args } => wasm::test_runner(&root, &args),
     }
 }
 

@@ -45,7 +45,11 @@ pub fn tour(
     krate: Option<&str>,
 ) -> Result<(usize, usize, usize)> {
     let days = curriculum.select(krate)?;
-    let built: Vec<&(&Course, &Day)> = days.iter().filter(|(_, d)| d.is_built()).collect();
+    // Browser days are built for wasm32 by `wasm::tour_day`, not here.
+    let built: Vec<&(&Course, &Day)> = days
+        .iter()
+        .filter(|(_, d)| d.is_built() && !d.tour.as_ref().is_some_and(is_browser))
+        .collect();
     if !built.is_empty() {
         ensure_chapter_clients(root, built.iter().map(|(_, d)| *d));
         println!("tour: building {} example(s) ...", built.len());
@@ -167,6 +171,9 @@ fn run_day(root: &Path, course: &Course, day: &Day) -> Result<()> {
         .tour
         .as_ref()
         .context("course.toml has no [course.day.tour] for this built day")?;
+    if is_browser(tour) {
+        return crate::wasm::tour_day(root, day, tour);
+    }
     let binary = target_dir(root)
         .join("debug")
         .join("examples")
@@ -209,6 +216,7 @@ fn run_day(root: &Path, course: &Course, day: &Day) -> Result<()> {
             Ok(())
         }),
         TourMode::Server => serve_and_probe(&mut child, tour, &ports, timeout),
+        TourMode::Browser => Err(anyhow::anyhow!("browser days run through wasm::tour_day")),
     };
     let _ = child.kill();
     let _ = child.wait();
@@ -228,6 +236,10 @@ fn run_day(root: &Path, course: &Course, day: &Day) -> Result<()> {
         }
     }
     Ok(())
+}
+
+fn is_browser(tour: &Tour) -> bool {
+    tour.mode == TourMode::Browser
 }
 
 fn serve_and_probe(
