@@ -42,9 +42,23 @@ pub enum Flow {
     Continue,
     /// Flush the replies so far and close (QUIT).
     Close,
-    /// Nothing to serve yet (BLPOP on empty lists): wait until the data changes or the
-    /// timeout (`None` = forever) passes, then ask the executor again.
-    Block(Option<std::time::Duration>),
+    /// The executor cannot answer yet: flush the replies so far and hand the connection
+    /// to [`Executor::wait`], which writes the answer when there is one. Day 2 only
+    /// defines this seam; day 4's blocking commands (BLPOP ...) are what use it.
+    Wait,
+}
+
+/// The connection's socket and buffers, lent to [`Executor::wait`].
+#[derive(Debug)]
+pub struct Conn<'a> {
+    /// The client's socket.
+    pub stream: &'a mut TcpStream,
+    /// Bytes read but not parsed yet (a waiting executor appends what arrives meanwhile).
+    pub input: &'a mut BytesMut,
+    /// Replies not written yet.
+    pub output: &'a mut BytesMut,
+    /// Cancelled when the server shuts down: a wait must end then.
+    pub shutdown: &'a CancellationToken,
 }
 
 /// Runs requests: the protocol layer's view of the database.
@@ -57,16 +71,17 @@ pub trait Executor: Send + Sync + 'static {
     fn execute(&self, session: &mut Self::Session, args: Vec<Bytes>, out: &mut BytesMut) -> Flow;
     /// The client left (its session is dropped after this).
     fn close_session(&self, _session: &mut Self::Session) {}
-    /// Signalled whenever data changed that a blocked request may be waiting for.
-    fn wakeups(&self) -> Option<&tokio::sync::Notify> {
-        None
+    /// Called after [`Flow::Wait`]: wait until the request can be answered, write the
+    /// answer into `conn.output`, and return `true` if the connection must close (the
+    /// client left, or the server is shutting down). An executor that never answers
+    /// [`Flow::Wait`] keeps this default.
+    fn wait<'a>(
+        &'a self,
+        _session: &'a mut Self::Session,
+        _conn: Conn<'a>,
+    ) -> impl Future<Output = std::io::Result<bool>> + Send + 'a {
+        async { Ok(false) }
     }
-    /// Runs the blocked request again: [`Flow::Block`] if there is still nothing to serve.
-    fn retry_blocked(&self, _session: &mut Self::Session, _out: &mut BytesMut) -> Flow {
-        Flow::Continue
-    }
-    /// The blocked request's timeout passed: write its timeout reply.
-    fn blocked_timed_out(&self, _session: &mut Self::Session, _out: &mut BytesMut) {}
 }
 
 /// Serves one connection with an [`Executor`]: the RESP [`Handler`] for the TCP server.
@@ -118,6 +133,7 @@ pub async fn run<E: Executor>(
             &mut input,
             &mut output,
             &mut stream,
+            &shutdown,
         )
         .await?;
         if close || shutdown.is_cancelled() {
@@ -145,6 +161,7 @@ async fn answer_buffered<E: Executor>(
     input: &mut BytesMut,
     output: &mut BytesMut,
     stream: &mut TcpStream,
+    shutdown: &CancellationToken,
 ) -> std::io::Result<bool> {
     // ANCHOR: ex_pipeline
     let mut close = false;
@@ -157,11 +174,20 @@ async fn answer_buffered<E: Executor>(
                         close = true;
                         break;
                     }
-                    Flow::Block(timeout) => {
-                        // A blocked client processes nothing else until it is served.
-                        if wait_while_blocked(executor, session, timeout, input, output, stream)
-                            .await?
-                        {
+                    Flow::Wait => {
+                        // The answer comes later: send what is ready, let the executor
+                        // wait; this client's next requests stay buffered meanwhile.
+                        if !output.is_empty() {
+                            stream.write_all(output).await?;
+                            output.clear();
+                        }
+                        let conn = Conn {
+                            stream,
+                            input,
+                            output,
+                            shutdown,
+                        };
+                        if executor.wait(session, conn).await? {
                             close = true;
                             break;
                         }
@@ -188,56 +214,6 @@ async fn answer_buffered<E: Executor>(
     // ANCHOR_END: ex_pipeline
 }
 // ANCHOR_END: answer_buffered
-
-// ANCHOR: wait_while_blocked
-/// Waits until the blocked request can be served or times out, writing its reply into
-/// `output`. Bytes the client sends meanwhile are buffered in `input`. Returns `true` when
-/// the connection must close (client gone).
-async fn wait_while_blocked<E: Executor>(
-    executor: &E,
-    session: &mut E::Session,
-    timeout: Option<std::time::Duration>,
-    input: &mut BytesMut,
-    output: &mut BytesMut,
-    stream: &mut TcpStream,
-) -> std::io::Result<bool> {
-    if !output.is_empty() {
-        stream.write_all(output).await?;
-        output.clear();
-    }
-    let deadline = timeout.map(|t| tokio::time::Instant::now() + t);
-    let never = tokio::sync::Notify::new();
-    let wakeups = executor.wakeups().unwrap_or(&never);
-    loop {
-        // Register for the wake-up *before* looking again, so no change slips between.
-        let changed = wakeups.notified();
-        tokio::pin!(changed);
-        changed.as_mut().enable();
-        if !matches!(executor.retry_blocked(session, output), Flow::Block(_)) {
-            return Ok(false);
-        }
-        let expired = async {
-            match deadline {
-                Some(at) => tokio::time::sleep_until(at).await,
-                None => std::future::pending().await,
-            }
-        };
-        tokio::select! {
-            () = &mut changed => {}
-            () = expired => {
-                executor.blocked_timed_out(session, output);
-                return Ok(false);
-            }
-            read = stream.read_buf(input) => {
-                if read? == 0 {
-                    executor.blocked_timed_out(session, &mut BytesMut::new());
-                    return Ok(true);
-                }
-            }
-        }
-    }
-}
-// ANCHOR_END: wait_while_blocked
 
 /// Day 2's executor: PING, ECHO and QUIT, enough to talk to with `redis-cli`.
 #[derive(Debug, Default)]

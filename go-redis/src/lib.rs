@@ -51,7 +51,7 @@ pub async fn serve_database(
         max_connections: config.maxclients,
         ..server::ServerOptions::default()
     };
-    let database = Arc::new(Server::new(config));
+    let database = Arc::new(Server::new(config, cmd::all_commands().count()));
     let stop_expiry = tokio_util::sync::CancellationToken::new();
     let expiry = db::expire::spawn_active_expiry(database.clone(), stop_expiry.clone());
     let handler = Arc::new(connection::RespHandler::new(database));

@@ -215,7 +215,7 @@ fn hrandfield(cx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
     let count = args.get(2).map(|c| parse_int(c)).transpose()?;
     if let Some(c) = count
         && c < 0
-        && c.unsigned_abs() > super::sets::MAX_RANDOM_REPLY
+        && c.unsigned_abs() > super::args::MAX_RANDOM_REPLY
     {
         return Err(CmdError::err("value is out of range"));
     }
@@ -229,7 +229,7 @@ fn hrandfield(cx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
     let mut rng = rand::rng();
     let picks: Vec<usize> = match count {
         None => vec![rng.random_range(0..hash.len())],
-        Some(c) => super::sets::random_indexes(hash.len(), c, &mut rng),
+        Some(c) => super::args::random_indexes(hash.len(), c, &mut rng),
     };
     if count.is_none() {
         if let Some((f, _)) = hash.get_index(picks[0]) {
@@ -262,7 +262,7 @@ fn hscan(cx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
                 && opts
                     .pattern
                     .as_ref()
-                    .is_none_or(|p| super::keys::glob_match(p, f))
+                    .is_none_or(|p| super::args::glob_match(p, f))
             {
                 items.push(f.clone());
                 items.push(v.clone());
