@@ -26,7 +26,7 @@ use tokio::net::TcpStream;
 use tokio_util::sync::CancellationToken;
 use tracing::debug;
 
-use crate::resp::{ReplyWriter, RequestParser};
+use crate::resp::{Output, ReplyWriter, RequestParser};
 use crate::server::Handler;
 
 /// Flush the output early once a batch of replies grows past this (bounds memory when a
@@ -56,7 +56,7 @@ pub struct Conn<'a> {
     /// Bytes read but not parsed yet (a waiting executor appends what arrives meanwhile).
     pub input: &'a mut BytesMut,
     /// Replies not written yet.
-    pub output: &'a mut BytesMut,
+    pub output: &'a mut Output,
     /// Cancelled when the server shuts down: a wait must end then.
     pub shutdown: &'a CancellationToken,
 }
@@ -68,7 +68,7 @@ pub trait Executor: Send + Sync + 'static {
     /// A new client connected.
     fn open_session(&self, stream: &TcpStream) -> Self::Session;
     /// Runs one request (`args[0]` is the command name) and appends its reply to `out`.
-    fn execute(&self, session: &mut Self::Session, args: Vec<Bytes>, out: &mut BytesMut) -> Flow;
+    fn execute(&self, session: &mut Self::Session, args: Vec<Bytes>, out: &mut Output) -> Flow;
     /// The client left (its session is dropped after this).
     fn close_session(&self, _session: &mut Self::Session) {}
     /// Called after [`Flow::Wait`]: wait until the request can be answered, write the
@@ -124,7 +124,7 @@ pub async fn run<E: Executor>(
 ) -> std::io::Result<()> {
     let mut parser = RequestParser::new();
     let mut input = BytesMut::with_capacity(READ_CHUNK);
-    let mut output = BytesMut::with_capacity(READ_CHUNK);
+    let mut output = Output::with_capacity(READ_CHUNK);
     loop {
         let close = answer_buffered(
             executor,
@@ -159,7 +159,7 @@ async fn answer_buffered<E: Executor>(
     session: &mut E::Session,
     parser: &mut RequestParser,
     input: &mut BytesMut,
-    output: &mut BytesMut,
+    output: &mut Output,
     stream: &mut TcpStream,
     shutdown: &CancellationToken,
 ) -> std::io::Result<bool> {
@@ -224,7 +224,7 @@ impl Executor for PingExecutor {
 
     fn open_session(&self, _stream: &TcpStream) -> Self::Session {}
 
-    fn execute(&self, _session: &mut (), args: Vec<Bytes>, out: &mut BytesMut) -> Flow {
+    fn execute(&self, _session: &mut (), args: Vec<Bytes>, out: &mut Output) -> Flow {
         let name = String::from_utf8_lossy(&args[0]).to_ascii_lowercase();
         match (name.as_str(), args.len()) {
             ("ping", 1) => out.simple("PONG"),

@@ -8,7 +8,7 @@
 //! them first. The last section (day 4) holds what the collection families share:
 //! random picks, `numkeys` lists, the `*MPOP` form.
 
-use bytes::{Bytes, BytesMut};
+use bytes::Bytes;
 use rand::Rng;
 use rand::seq::index::sample;
 
@@ -138,7 +138,7 @@ pub fn parse_scan_options(
 }
 
 /// Writes a `[cursor, [elements...]]` SCAN reply.
-pub fn write_scan_reply(out: &mut BytesMut, cursor: u64, items: &[Bytes]) {
+pub fn write_scan_reply(out: &mut crate::resp::Output, cursor: u64, items: &[Bytes]) {
     use crate::resp::ReplyWriter;
     out.array(2);
     out.bulk(itoa::Buffer::new().format(cursor).as_bytes());

@@ -20,7 +20,7 @@
 
 use std::sync::atomic::Ordering;
 
-use bytes::{Bytes, BytesMut};
+use bytes::Bytes;
 use tokio::io::AsyncReadExt;
 
 use super::lists::{End, move_element, mpop_list, parse_end};
@@ -29,7 +29,7 @@ use super::{CmdError, CmdResult, Ctx, WRITE, drop_if_empty, list, parse_f64, zse
 use crate::command;
 use crate::connection::{Conn, Flow};
 use crate::db::{Blocked, Server, Session};
-use crate::resp::ReplyWriter;
+use crate::resp::{Output, ReplyWriter};
 
 /// The blocking commands: like their plain forms, but a client finding only empty keys
 /// waits instead of getting a null.
@@ -246,7 +246,7 @@ pub async fn wait(server: &Server, session: &mut Session, conn: Conn<'_>) -> std
 
 /// The reply to a blocking request whose timeout passed: BLMOVE and BRPOPLPUSH answer a
 /// null bulk, the others a null array.
-fn timed_out(args: &[Bytes], out: &mut BytesMut) {
+fn timed_out(args: &[Bytes], out: &mut Output) {
     if super::is(&args[0], "blmove") || super::is(&args[0], "brpoplpush") {
         out.null();
     } else {

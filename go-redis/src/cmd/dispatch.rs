@@ -9,22 +9,17 @@
 
 use std::sync::atomic::Ordering;
 
-use bytes::{Bytes, BytesMut};
+use bytes::Bytes;
 use tokio::net::TcpStream;
 
 use super::{Ctx, Keys, NO_AUTH};
 use crate::connection::{Conn, Executor, Flow};
 use crate::db::{Server, Session, now_ms};
-use crate::resp::ReplyWriter;
+use crate::resp::{Output, ReplyWriter};
 
 // ANCHOR: dispatch
 /// Runs one request for `session` on `server`, appending the reply to `out`.
-pub fn dispatch(
-    server: &Server,
-    session: &mut Session,
-    args: &[Bytes],
-    out: &mut BytesMut,
-) -> Flow {
+pub fn dispatch(server: &Server, session: &mut Session, args: &[Bytes], out: &mut Output) -> Flow {
     server.stats.total_commands.fetch_add(1, Ordering::Relaxed);
     let Some((index, command)) = super::lookup_indexed(&args[0]) else {
         out.error(&super::unknown_command_message(args));
@@ -116,7 +111,7 @@ impl Executor for Server {
         }
     }
 
-    fn execute(&self, session: &mut Session, args: Vec<Bytes>, out: &mut BytesMut) -> Flow {
+    fn execute(&self, session: &mut Session, args: Vec<Bytes>, out: &mut Output) -> Flow {
         let flow = dispatch(self, session, &args, out);
         // Day 4: this command may have fed a client blocked in BLPOP and friends.
         super::blocking::after_command(self, flow);

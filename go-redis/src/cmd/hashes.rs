@@ -153,11 +153,18 @@ fn hgetall(cx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
 
 fn hlist(cx: &mut Ctx<'_>, args: &[Bytes], fields: bool, values: bool) -> CmdResult {
     let Some(hash) = hash(&mut cx.db, &args[1])? else {
-        cx.out.array(0);
+        if fields && values {
+            cx.out.map(0);
+        } else {
+            cx.out.array(0);
+        }
         return Ok(Flow::Continue);
     };
-    let per = usize::from(fields) + usize::from(values);
-    cx.out.array(hash.len() * per);
+    if fields && values {
+        cx.out.map(hash.len()); // HGETALL: a map in RESP3
+    } else {
+        cx.out.array(hash.len());
+    }
     for (f, v) in hash.iter() {
         if fields {
             cx.out.bulk(f);
@@ -237,9 +244,15 @@ fn hrandfield(cx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
         }
         return Ok(Flow::Continue);
     }
-    cx.out.array(picks.len() * if with_values { 2 } else { 1 });
+    // RESP3 answers WITHVALUES as [field, value] pairs; RESP2 as one flat list.
+    let nested = with_values && cx.out.resp3();
+    cx.out
+        .array(picks.len() * if with_values && !nested { 2 } else { 1 });
     for i in picks {
         if let Some((f, v)) = hash.get_index(i) {
+            if nested {
+                cx.out.array(2);
+            }
             cx.out.bulk(f);
             if with_values {
                 cx.out.bulk(v);

@@ -62,7 +62,7 @@ pub fn info(cx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
         write_section(cx.server, &config, &mut text);
         text.push_str("\r\n");
     }
-    cx.out.bulk(text.trim_end().as_bytes());
+    cx.out.verbatim("txt", text.trim_end().as_bytes());
     Ok(Flow::Continue)
 }
 // ANCHOR_END: info

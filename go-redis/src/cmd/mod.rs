@@ -29,7 +29,7 @@ pub mod zsets;
 use std::collections::HashMap;
 use std::sync::OnceLock;
 
-use bytes::{Bytes, BytesMut};
+use bytes::Bytes;
 
 use crate::connection::Flow;
 use crate::db::keyspace::{HashValue, SetValue};
@@ -158,7 +158,7 @@ pub struct Ctx<'a> {
     /// The selected database, with the command's keys locked.
     pub db: Locked<'a>,
     /// Where the reply goes.
-    pub out: &'a mut BytesMut,
+    pub out: &'a mut crate::resp::Output,
     /// The client's state.
     pub session: &'a mut Session,
     /// The whole server (other databases, config, stats).

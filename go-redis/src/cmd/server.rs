@@ -93,10 +93,16 @@ fn auth(cx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
     Ok(Flow::Continue)
 }
 
+// ANCHOR: hello
+/// HELLO [protover [AUTH user pass] [SETNAME name]]: switch protocol, authenticate and
+/// name the connection in one round trip, answered with a map describing the server. In
+/// Redis's order: the version, then the options (all parsed before any acts), then the
+/// password, then the authentication check, then the name, and only then the switch.
 fn hello(cx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
-    if let Some(version) = args.get(1) {
-        match super::parse_i64(version) {
-            Some(2) => {}
+    let mut version = None;
+    if let Some(arg) = args.get(1) {
+        match super::parse_i64(arg) {
+            Some(v @ (2 | 3)) => version = Some(v),
             Some(_) => {
                 return Err(CmdError::Other(
                     "NOPROTO unsupported protocol version".into(),
@@ -109,29 +115,45 @@ fn hello(cx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
             }
         }
     }
+    let (mut credentials, mut name) = (None, None);
     let mut i = 2;
     while i < args.len() {
-        if is(&args[i], "auth") && i + 2 < args.len() {
-            check_password(cx, Some(&args[i + 1]), &args[i + 2])?;
+        let more = args.len() - 1 - i;
+        if is(&args[i], "auth") && more >= 2 {
+            credentials = Some((&args[i + 1], &args[i + 2]));
             i += 3;
-        } else if is(&args[i], "setname") && i + 1 < args.len() {
-            cx.session.name = Some(args[i + 1].clone());
+        } else if is(&args[i], "setname") && more >= 1 {
+            name = Some(&args[i + 1]);
             i += 2;
         } else {
-            return Err(CmdError::Syntax);
+            return Err(CmdError::err(format!(
+                "Syntax error in HELLO option '{}'",
+                String::from_utf8_lossy(&args[i])
+            )));
         }
+    }
+    if let Some((user, password)) = credentials {
+        check_password(cx, Some(user), password)?;
     }
     if !cx.session.authenticated {
         return Err(CmdError::Other("NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO <proto> AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time".into()));
     }
+    if let Some(name) = name {
+        check_client_name(name)?;
+        cx.session.name = (!name.is_empty()).then(|| name.clone());
+    }
+    if let Some(version) = version {
+        cx.out.set_resp3(version == 3);
+    }
+    let proto = cx.out.protocol();
     let out = &mut *cx.out;
-    out.array(14);
+    out.map(7);
     for (k, v) in [("server", "redis"), ("version", REDIS_VERSION)] {
         out.bulk(k.as_bytes());
         out.bulk(v.as_bytes());
     }
     out.bulk(b"proto");
-    out.int(2);
+    out.int(proto);
     out.bulk(b"id");
     out.int(cx.session.id as i64);
     for (k, v) in [("mode", "standalone"), ("role", "master")] {
@@ -141,6 +163,17 @@ fn hello(cx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
     out.bulk(b"modules");
     out.array(0);
     Ok(Flow::Continue)
+}
+// ANCHOR_END: hello
+
+/// CLIENT SETNAME's rule (HELLO SETNAME too): no spaces, newlines or other special bytes.
+fn check_client_name(name: &[u8]) -> Result<(), CmdError> {
+    if name.iter().any(|&b| b <= b' ' || b > b'~') {
+        return Err(CmdError::err(
+            "Client names cannot contain spaces, newlines or special characters.",
+        ));
+    }
+    Ok(())
 }
 
 fn config(cx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
@@ -159,7 +192,7 @@ fn config(cx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
                     }
                 }
             }
-            cx.out.array(pairs.len() * 2);
+            cx.out.map(pairs.len());
             for (k, v) in pairs {
                 cx.out.bulk(k.as_bytes());
                 cx.out.bulk(v.as_bytes());
@@ -280,11 +313,7 @@ fn command(cx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
 fn client(cx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
     let sub = &args[1];
     if is(sub, "setname") && args.len() == 3 {
-        if args[2].iter().any(|&b| b <= b' ' || b > b'~') {
-            return Err(CmdError::err(
-                "Client names cannot contain spaces, newlines or special characters.",
-            ));
-        }
+        check_client_name(&args[2])?;
         cx.session.name = (!args[2].is_empty()).then(|| args[2].clone());
         cx.out.ok();
     } else if is(sub, "getname") && args.len() == 2 {
@@ -296,7 +325,7 @@ fn client(cx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
         cx.out.int(cx.session.id as i64);
     } else if (is(sub, "info") || is(sub, "list")) && args.len() >= 2 {
         let line = format!(
-            "id={} addr={} name={} db={} cmd=client\n",
+            "id={} addr={} name={} db={} resp={} cmd=client\n",
             cx.session.id,
             cx.session.addr,
             cx.session
@@ -304,9 +333,10 @@ fn client(cx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
                 .as_deref()
                 .map(String::from_utf8_lossy)
                 .unwrap_or_default(),
-            cx.session.db
+            cx.session.db,
+            cx.out.protocol()
         );
-        cx.out.bulk(line.as_bytes());
+        cx.out.verbatim("txt", line.as_bytes());
     } else if is(sub, "setinfo") || is(sub, "no-evict") || is(sub, "no-touch") {
         cx.out.ok();
     } else {

@@ -83,8 +83,12 @@ fn smismember(cx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
     Ok(Flow::Continue)
 }
 
-fn write_members<'a>(out: &mut bytes::BytesMut, members: impl ExactSizeIterator<Item = &'a Bytes>) {
-    out.array(members.len());
+/// A set reply: `~n` for RESP3 clients, an array for RESP2 ones.
+fn write_members<'a>(
+    out: &mut crate::resp::Output,
+    members: impl ExactSizeIterator<Item = &'a Bytes>,
+) {
+    out.set(members.len());
     for m in members {
         out.bulk(m);
     }
@@ -93,7 +97,7 @@ fn write_members<'a>(out: &mut bytes::BytesMut, members: impl ExactSizeIterator<
 fn smembers(cx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
     match set(&mut cx.db, &args[1])? {
         Some(s) => write_members(cx.out, s.iter()),
-        None => cx.out.array(0),
+        None => cx.out.set(0),
     }
     Ok(Flow::Continue)
 }
@@ -115,7 +119,7 @@ fn spop(cx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
     let Some(set) = set(&mut cx.db, &args[1])? else {
         match count {
             None => cx.out.null(),
-            Some(_) => cx.out.array(0),
+            Some(_) => cx.out.set(0),
         }
         return Ok(Flow::Continue);
     };

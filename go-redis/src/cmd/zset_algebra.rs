@@ -174,14 +174,9 @@ fn zset_op(
     Ok((result, withscores))
 }
 
-fn write_zset(out: &mut bytes::BytesMut, set: &ZSet, withscores: bool) {
-    out.array(set.len() * if withscores { 2 } else { 1 });
-    for (m, s) in set.iter() {
-        out.bulk(m);
-        if withscores {
-            out.double(s);
-        }
-    }
+fn write_zset(out: &mut crate::resp::Output, set: &ZSet, withscores: bool) {
+    let items: Vec<(&Bytes, f64)> = set.iter().collect();
+    super::zsets::write_scored(out, items.into_iter(), withscores, true);
 }
 
 fn zop(cx: &mut Ctx<'_>, args: &[Bytes], op: SetOp, name: &str) -> CmdResult {

@@ -17,8 +17,8 @@ use super::{
 use crate::command;
 use crate::connection::Flow;
 use crate::db::Value;
-use crate::resp::ReplyWriter;
 use crate::resp::reply::format_double;
+use crate::resp::{Output, ReplyWriter};
 use crate::types::ZSet;
 use crate::types::zset::{LexBound, ScoreBound};
 
@@ -349,12 +349,28 @@ fn select_range(
     })
 }
 
-fn write_pairs(out: &mut bytes::BytesMut, items: &[(Bytes, f64)], withscores: bool) {
-    out.array(items.len() * if withscores { 2 } else { 1 });
+fn write_pairs(out: &mut Output, items: &[(Bytes, f64)], withscores: bool) {
+    write_scored(out, items.iter().map(|(m, s)| (m, *s)), withscores, true);
+}
+
+/// Writes members, each followed by its score when `withscores`. RESP2 gets one flat list;
+/// a RESP3 client gets `[member, score]` pairs when `nested` (as Redis 7 answers ZRANGE,
+/// ZRANDMEMBER, ZUNION ... WITHSCORES, and ZPOPMIN with a count).
+pub fn write_scored<'a>(
+    out: &mut Output,
+    items: impl ExactSizeIterator<Item = (&'a Bytes, f64)>,
+    withscores: bool,
+    nested: bool,
+) {
+    let nested = nested && withscores && out.resp3();
+    out.array(items.len() * if withscores && !nested { 2 } else { 1 });
     for (m, s) in items {
+        if nested {
+            out.array(2);
+        }
         out.bulk(m);
         if withscores {
-            out.double(*s);
+            out.double(s);
         }
     }
 }
@@ -498,7 +514,9 @@ fn pop(cx: &mut Ctx<'_>, args: &[Bytes], max: bool) -> CmdResult {
         None => Vec::new(),
     };
     drop_if_empty(&mut cx.db, &args[1]);
-    write_pairs(cx.out, &items, true);
+    // Without a count the reply is one flat [member, score], even in RESP3.
+    let nested = args.len() == 3;
+    write_scored(cx.out, items.iter().map(|(m, s)| (m, *s)), true, nested);
     Ok(Flow::Continue)
 }
 
@@ -600,15 +618,11 @@ fn zrandmember(cx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
         }
         Some(c) => {
             let picks = super::args::random_indexes(scores.len(), c, &mut rng);
-            cx.out.array(picks.len() * if with_scores { 2 } else { 1 });
-            for i in picks {
-                if let Some((m, s)) = scores.get_index(i) {
-                    cx.out.bulk(m);
-                    if with_scores {
-                        cx.out.double(*s);
-                    }
-                }
-            }
+            let picked: Vec<(&Bytes, f64)> = picks
+                .into_iter()
+                .filter_map(|i| scores.get_index(i).map(|(m, s)| (m, *s)))
+                .collect();
+            write_scored(cx.out, picked.into_iter(), with_scores, true);
         }
     }
     Ok(Flow::Continue)
