@@ -65,12 +65,18 @@ pub struct Conn<'a> {
 pub trait Executor: Send + Sync + 'static {
     /// Per-connection state (selected DB, authenticated, ...).
     type Session: Send;
-    /// A new client connected.
-    fn open_session(&self, stream: &TcpStream) -> Self::Session;
+    /// A new client connected: its session, or the error it is answered with before the
+    /// connection is closed (day 3 refuses clients past `maxclients` so).
+    fn open_session(&self, stream: &TcpStream) -> Result<Self::Session, String>;
     /// Runs one request (`args[0]` is the command name) and appends its reply to `out`.
     fn execute(&self, session: &mut Self::Session, args: Vec<Bytes>, out: &mut Output) -> Flow;
     /// The client left (its session is dropped after this).
     fn close_session(&self, _session: &mut Self::Session) {}
+    /// Whether the client has authenticated; before it has, the request parser applies
+    /// tight limits ([`RequestParser::set_unauthenticated`]). Checked before each batch.
+    fn authenticated(&self, _session: &Self::Session) -> bool {
+        true
+    }
     /// Called after [`Flow::Wait`]: wait until the request can be answered, write the
     /// answer into `conn.output`, and return `true` if the connection must close (the
     /// client left, or the server is shutting down). An executor that never answers
@@ -105,7 +111,16 @@ impl<E: Executor> Handler for RespHandler<E> {
     ) -> impl Future<Output = ()> + Send {
         let executor = self.executor.clone();
         async move {
-            let mut session = executor.open_session(&stream);
+            let mut stream = stream;
+            let mut session = match executor.open_session(&stream) {
+                Ok(session) => session,
+                Err(refusal) => {
+                    let mut out = BytesMut::new();
+                    out.error(&refusal);
+                    let _ = stream.write_all(&out).await;
+                    return;
+                }
+            };
             if let Err(err) = run(&*executor, &mut session, stream, shutdown).await {
                 debug!("connection ended: {err}");
             }
@@ -126,6 +141,7 @@ pub async fn run<E: Executor>(
     let mut input = BytesMut::with_capacity(READ_CHUNK);
     let mut output = Output::with_capacity(READ_CHUNK);
     loop {
+        parser.set_unauthenticated(!executor.authenticated(session));
         let close = answer_buffered(
             executor,
             session,
@@ -177,10 +193,7 @@ async fn answer_buffered<E: Executor>(
                     Flow::Wait => {
                         // The answer comes later: send what is ready, let the executor
                         // wait; this client's next requests stay buffered meanwhile.
-                        if !output.is_empty() {
-                            stream.write_all(output).await?;
-                            output.clear();
-                        }
+                        flush(stream, output, shutdown).await?;
                         let conn = Conn {
                             stream,
                             input,
@@ -194,8 +207,7 @@ async fn answer_buffered<E: Executor>(
                     }
                 }
                 if output.len() >= OUTPUT_FLUSH_AT {
-                    stream.write_all(output).await?;
-                    output.clear();
+                    flush(stream, output, shutdown).await?;
                 }
             }
             Ok(None) => break,
@@ -206,14 +218,35 @@ async fn answer_buffered<E: Executor>(
             }
         }
     }
-    if !output.is_empty() {
-        stream.write_all(output).await?;
-        output.clear();
-    }
+    flush(stream, output, shutdown).await?;
     Ok(close)
     // ANCHOR_END: ex_pipeline
 }
 // ANCHOR_END: answer_buffered
+
+/// Writes `output` to the client and empties it. A client that never reads would make
+/// this wait forever, so it gives up (an error that ends the connection) as soon as the
+/// server shuts down: SIGTERM never waits on a client.
+pub async fn flush(
+    stream: &mut TcpStream,
+    output: &mut Output,
+    shutdown: &CancellationToken,
+) -> std::io::Result<()> {
+    if output.is_empty() {
+        return Ok(());
+    }
+    tokio::select! {
+        written = stream.write_all(output) => written?,
+        () = shutdown.cancelled() => {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::Interrupted,
+                "shutting down with replies unread",
+            ));
+        }
+    }
+    output.clear();
+    Ok(())
+}
 
 /// Day 2's executor: PING, ECHO and QUIT, enough to talk to with `redis-cli`.
 #[derive(Debug, Default)]
@@ -222,7 +255,9 @@ pub struct PingExecutor;
 impl Executor for PingExecutor {
     type Session = ();
 
-    fn open_session(&self, _stream: &TcpStream) -> Self::Session {}
+    fn open_session(&self, _stream: &TcpStream) -> Result<(), String> {
+        Ok(())
+    }
 
     fn execute(&self, _session: &mut (), args: Vec<Bytes>, out: &mut Output) -> Flow {
         let name = String::from_utf8_lossy(&args[0]).to_ascii_lowercase();

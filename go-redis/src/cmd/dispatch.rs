@@ -57,16 +57,33 @@ pub fn dispatch(server: &Server, session: &mut Session, args: &[Bytes], out: &mu
         session,
         server,
     };
-    match (command.run)(&mut ctx, args) {
+    let flow = match (command.run)(&mut ctx, args) {
         Ok(flow) => flow,
         Err(err) => {
             ctx.out.error(&err.to_string());
             Flow::Continue
         }
-    }
+    };
     // ANCHOR_END: ex_dispatch
+    over_output_limit(server, ctx.out).unwrap_or(flow)
 }
 // ANCHOR_END: dispatch
+
+/// `client-output-buffer-limit normal <hard> ...`: a client whose unsent replies pass the
+/// hard limit is disconnected, its replies dropped, as Redis does. Only replies past a few
+/// kilobytes are worth the look at the configuration.
+fn over_output_limit(server: &Server, out: &mut Output) -> Option<Flow> {
+    if out.len() < 4096 {
+        return None;
+    }
+    let hard = server.config.read().output_limit_normal;
+    if hard == 0 || out.len() as u64 <= hard {
+        return None;
+    }
+    tracing::debug!("client over client-output-buffer-limit normal: closing it");
+    out.clear();
+    Some(Flow::Close)
+}
 
 /// The key arguments named by a `(first, last, step)` key spec; `last < 0` counts from
 /// the end, as in Redis's command table.
@@ -95,10 +112,19 @@ pub fn command_calls(server: &Server) -> Vec<(&'static super::Command, u64)> {
 impl Executor for Server {
     type Session = Session;
 
-    fn open_session(&self, stream: &TcpStream) -> Session {
-        self.stats.connected_clients.fetch_add(1, Ordering::Relaxed);
+    fn open_session(&self, stream: &TcpStream) -> Result<Session, String> {
+        // Redis answers a client past `maxclients` and closes it (it does not leave it
+        // waiting): read per connection, so CONFIG SET maxclients takes effect at once.
+        let connected = self.stats.connected_clients.fetch_add(1, Ordering::Relaxed) + 1;
+        if connected > self.config.read().maxclients {
+            self.stats.connected_clients.fetch_sub(1, Ordering::Relaxed);
+            self.stats
+                .rejected_connections
+                .fetch_add(1, Ordering::Relaxed);
+            return Err("ERR max number of clients reached".into());
+        }
         self.stats.total_connections.fetch_add(1, Ordering::Relaxed);
-        Session {
+        Ok(Session {
             id: self.stats.next_client_id(),
             db: 0,
             authenticated: self.config.read().requirepass.is_none(),
@@ -108,7 +134,11 @@ impl Executor for Server {
                 .peer_addr()
                 .map(|a| a.to_string())
                 .unwrap_or_default(),
-        }
+        })
+    }
+
+    fn authenticated(&self, session: &Session) -> bool {
+        session.authenticated
     }
 
     fn execute(&self, session: &mut Session, args: Vec<Bytes>, out: &mut Output) -> Flow {

@@ -99,21 +99,21 @@ fn section_memory(_server: &Server, _config: &Config, text: &mut String) {
     );
 }
 
-fn section_persistence(_server: &Server, config: &Config, text: &mut String) {
-    let _ = write!(
-        text,
-        "# Persistence\r\nloading:0\r\nrdb_changes_since_last_save:0\r\nrdb_bgsave_in_progress:0\r\naof_enabled:{}\r\naof_rewrite_in_progress:0\r\n",
-        u8::from(config.appendonly)
+/// Nothing is persisted before day 5, whatever a config file said: `aof_enabled:0`.
+fn section_persistence(_server: &Server, _config: &Config, text: &mut String) {
+    text.push_str(
+        "# Persistence\r\nloading:0\r\nrdb_changes_since_last_save:0\r\nrdb_bgsave_in_progress:0\r\naof_enabled:0\r\naof_rewrite_in_progress:0\r\n",
     );
 }
 
 fn section_stats(server: &Server, _config: &Config, text: &mut String) {
     let _ = write!(
         text,
-        "# Stats\r\ntotal_connections_received:{}\r\ntotal_commands_processed:{}\r\nexpired_keys:{}\r\nevicted_keys:0\r\nkeyspace_hits:0\r\nkeyspace_misses:0\r\n",
+        "# Stats\r\ntotal_connections_received:{}\r\ntotal_commands_processed:{}\r\nexpired_keys:{}\r\nrejected_connections:{}\r\nevicted_keys:0\r\nkeyspace_hits:0\r\nkeyspace_misses:0\r\n",
         server.stats.total_connections.load(Ordering::Relaxed),
         server.stats.total_commands.load(Ordering::Relaxed),
-        server.stats.expired_keys.load(Ordering::Relaxed)
+        server.stats.expired_keys.load(Ordering::Relaxed),
+        server.stats.rejected_connections.load(Ordering::Relaxed)
     );
 }
 

@@ -209,6 +209,12 @@ fn config(cx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
                         "CONFIG SET failed (possibly related to argument '{name}') - can't set immutable config"
                     )));
                 }
+
+                if let Some(why) = crate::Config::refuses(&name, &value) {
+                    return Err(CmdError::err(format!(
+                        "CONFIG SET failed (possibly related to argument '{name}') - {why}"
+                    )));
+                }
                 updated.set(&name, &value).map_err(|e| {
                     CmdError::err(format!(
                         "CONFIG SET failed (possibly related to argument '{name}') - {e}"

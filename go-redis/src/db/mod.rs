@@ -64,6 +64,8 @@ pub struct Stats {
     pub total_commands: AtomicU64,
     /// Keys removed by expiry.
     pub expired_keys: AtomicU64,
+    /// Connections refused because `maxclients` were connected.
+    pub rejected_connections: AtomicU64,
     /// Clients waiting in a blocking command.
     pub blocked_clients: AtomicUsize,
     /// Calls per command, indexed by the command's position in the command table
@@ -80,6 +82,7 @@ impl Stats {
             total_connections: AtomicU64::new(0),
             total_commands: AtomicU64::new(0),
             expired_keys: AtomicU64::new(0),
+            rejected_connections: AtomicU64::new(0),
             blocked_clients: AtomicUsize::new(0),
             calls: (0..commands).map(|_| AtomicU64::new(0)).collect(),
             next_client_id: AtomicU64::new(0),
