@@ -35,6 +35,16 @@ pub fn parse_i64(arg: &[u8]) -> Option<i64> {
     std::str::from_utf8(arg).ok()?.parse().ok()
 }
 
+/// Parses a count that must be zero or more, like Redis's `getPositiveLongFromObjectOrReply`:
+/// anything else, not a number included, is `ERR value is out of range, must be positive`
+/// (LPOP/RPOP/ZPOPMIN/ZPOPMAX counts).
+pub fn parse_positive(arg: &[u8]) -> Result<usize, CmdError> {
+    parse_i64(arg)
+        .filter(|&n| n >= 0)
+        .map(|n| n as usize)
+        .ok_or_else(|| CmdError::err("value is out of range, must be positive"))
+}
+
 /// Parses a float like Redis's `string2d`: no spaces, no NaN; `inf`, `-inf`, `+inf` allowed.
 pub fn parse_float(arg: &[u8]) -> Result<f64, CmdError> {
     parse_f64(arg).ok_or(CmdError::NotFloat)
@@ -49,18 +59,22 @@ pub fn parse_f64(arg: &[u8]) -> Option<f64> {
     {
         return None;
     }
-    let value: f64 = match text.to_ascii_lowercase().as_str() {
-        "inf" | "+inf" | "infinity" | "+infinity" => f64::INFINITY,
-        "-inf" | "-infinity" => f64::NEG_INFINITY,
-        _ => {
-            if text
-                .chars()
-                .any(|c| c.is_ascii_alphabetic() && c != 'e' && c != 'E')
-            {
-                return None;
-            }
-            text.parse().ok()?
+    // Letters other than an exponent's `e` are only allowed in the spellings of infinity;
+    // plain numbers (the common case: every ZADD score) parse without an allocation.
+    let value: f64 = if text
+        .bytes()
+        .any(|c| c.is_ascii_alphabetic() && c != b'e' && c != b'E')
+    {
+        let is = |words: &[&str]| words.iter().any(|w| text.eq_ignore_ascii_case(w));
+        if is(&["inf", "+inf", "infinity", "+infinity"]) {
+            f64::INFINITY
+        } else if is(&["-inf", "-infinity"]) {
+            f64::NEG_INFINITY
+        } else {
+            return None;
         }
+    } else {
+        text.parse().ok()?
     };
     (!value.is_nan()).then_some(value)
 }

@@ -94,13 +94,7 @@ fn pop(cx: &mut Ctx<'_>, args: &[Bytes], end: End) -> CmdResult {
     let key = &args[1];
     let count = match args.len() {
         2 => None,
-        3 => {
-            let n = parse_int(&args[2])?;
-            if n < 0 {
-                return Err(CmdError::err("value is out of range, must be positive"));
-            }
-            Some(n as usize)
-        }
+        3 => Some(super::args::parse_positive(&args[2])?),
         _ => {
             let name = if end == End::Left { "lpop" } else { "rpop" };
             return Err(CmdError::err(format!(
@@ -159,8 +153,14 @@ fn position(index: i64, len: usize) -> Option<usize> {
 }
 
 fn lindex(cx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
+    // Redis looks the key up first: a missing key is nil and a wrong type wins over a bad
+    // index.
+    let Some(list) = list(&mut cx.db, &args[1])? else {
+        cx.out.null();
+        return Ok(Flow::Continue);
+    };
     let index = parse_int(&args[2])?;
-    match list(&mut cx.db, &args[1])?.and_then(|l| position(index, l.len()).map(|p| l[p].clone())) {
+    match position(index, list.len()).map(|p| list[p].clone()) {
         Some(v) => cx.out.bulk(&v),
         None => cx.out.null(),
     }
@@ -168,8 +168,9 @@ fn lindex(cx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
 }
 
 fn lset(cx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
-    let index = parse_int(&args[2])?;
+    // As in Redis: the key (missing, wrong type) before the index.
     let list = list(&mut cx.db, &args[1])?.ok_or(CmdError::NoSuchKey)?;
+    let index = parse_int(&args[2])?;
     let p = position(index, list.len()).ok_or(CmdError::IndexOutOfRange)?;
     list[p] = Bytes::copy_from_slice(&args[3]);
     cx.out.ok();
@@ -371,7 +372,12 @@ pub(crate) fn move_element(
     from: End,
     to: End,
 ) -> CmdResult {
-    // Check the destination's type before touching the source, as Redis does.
+    // As Redis 7.0 does: a missing source is nil whatever the destination holds; the
+    // destination's type is checked only when there is something to move.
+    if list(&mut cx.db, src)?.is_none() {
+        cx.out.null();
+        return Ok(Flow::Continue);
+    }
     list(&mut cx.db, dst)?;
     let Some(source) = list(&mut cx.db, src)? else {
         cx.out.null();

@@ -185,7 +185,13 @@ fn srandmember(cx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
 
 fn smove(cx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
     let (src, dst, member) = (&args[1], &args[2], &args[3]);
-    set(&mut cx.db, dst)?; // WRONGTYPE on the destination first
+    // Redis's order: a missing source is 0, then the source's type, then the
+    // destination's.
+    if set(&mut cx.db, src)?.is_none() {
+        cx.out.int(0);
+        return Ok(Flow::Continue);
+    }
+    set(&mut cx.db, dst)?;
     let Some(source) = set(&mut cx.db, src)? else {
         cx.out.int(0);
         return Ok(Flow::Continue);

@@ -426,12 +426,12 @@ fn range_command(cx: &mut Ctx<'_>, args: &[Bytes], by: By, rev: bool, generic: b
         withscores: false,
     };
     let spec = parse_range_options(&args[4..], spec, generic)?;
+    // Redis parses the bounds before it looks the key up: a bad bound wins over
+    // WRONGTYPE, and a missing key still gets its bounds checked.
+    let empty = select_range(&ZSet::new(), &args[2], &args[3], &spec)?;
     let items = match zset(&mut cx.db, &args[1])? {
         Some(set) => select_range(set, &args[2], &args[3], &spec)?,
-        None => {
-            // Still validate the bounds, as Redis does for a missing key.
-            select_range(&ZSet::new(), &args[2], &args[3], &spec)?
-        }
+        None => empty,
     };
     write_pairs(cx.out, &items, spec.withscores);
     Ok(Flow::Continue)
@@ -495,19 +495,8 @@ fn zrangestore(cx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
 fn pop(cx: &mut Ctx<'_>, args: &[Bytes], max: bool) -> CmdResult {
     let count = match args.len() {
         2 => 1,
-        3 => {
-            let n = parse_int(&args[2])?;
-            if n < 0 {
-                return Err(CmdError::err("value is out of range, must be positive"));
-            }
-            n as usize
-        }
-        _ => {
-            let name = if max { "zpopmax" } else { "zpopmin" };
-            return Err(CmdError::err(format!(
-                "wrong number of arguments for '{name}' command"
-            )));
-        }
+        3 => super::args::parse_positive(&args[2])?,
+        _ => return Err(CmdError::Syntax),
     };
     let items = match zset(&mut cx.db, &args[1])? {
         Some(set) => set.pop(count, max),

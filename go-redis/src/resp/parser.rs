@@ -208,9 +208,31 @@ fn header_line(buf: &mut BytesMut, too_big: ProtocolError) -> Result<Option<Byte
 }
 
 /// Parses a decimal length; `None` if it is not a number or exceeds `max`.
+/// Reads a signed decimal header (`*3`, `$-1`) like Redis's `string2ll`, straight from the
+/// bytes: no UTF-8 check and no `str::parse` on the hot path of every request.
 fn parse_len(digits: &[u8], max: i64) -> Option<i64> {
-    let text = std::str::from_utf8(digits).ok()?;
-    let n: i64 = text.parse().ok()?;
+    let (negative, body) = match digits.split_first()? {
+        (b'-', rest) => (true, rest),
+        (b'+', rest) => (false, rest),
+        _ => (false, digits),
+    };
+    if body.is_empty() {
+        return None;
+    }
+    let mut n: i64 = 0;
+    for &b in body {
+        if !b.is_ascii_digit() {
+            return None;
+        }
+        let digit = i64::from(b - b'0');
+        // Accumulate negatives downwards so i64::MIN itself still fits.
+        n = n.checked_mul(10)?;
+        n = if negative {
+            n.checked_sub(digit)?
+        } else {
+            n.checked_add(digit)?
+        };
+    }
     (n <= max).then_some(n)
 }
 
