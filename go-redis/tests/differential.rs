@@ -125,7 +125,7 @@ fn command(rng: &mut StdRng) -> Vec<String> {
     let k = |rng: &mut StdRng| pick(rng, KEYS).to_owned();
     let w = |rng: &mut StdRng| pick(rng, WORDS).to_owned();
     let s = |v: &[&str]| v.iter().map(|x| x.to_string()).collect::<Vec<_>>();
-    let c: Vec<String> = match rng.random_range(0..60) {
+    let c: Vec<String> = match rng.random_range(0..61) {
         0 => vec!["SET".into(), k(rng), w(rng)],
         1 => vec!["GET".into(), k(rng)],
         2 => vec!["INCR".into(), k(rng)],
@@ -227,6 +227,23 @@ fn command(rng: &mut StdRng) -> Vec<String> {
             k(rng),
             k(rng),
         ],
+        59 => {
+            let mut v = vec!["LCS".into(), k(rng), k(rng)];
+            let opts = pick(
+                rng,
+                &[
+                    "",
+                    "LEN",
+                    "IDX",
+                    "IDX WITHMATCHLEN",
+                    "IDX MINMATCHLEN 2",
+                    "LEN IDX",
+                    "FOO",
+                ],
+            );
+            v.extend(opts.split_whitespace().map(String::from));
+            v
+        }
         _ => s(&["PING"]),
     };
     c

@@ -17,6 +17,7 @@ pub mod dispatch;
 pub mod hashes;
 pub mod info;
 pub mod keys;
+pub mod lcs;
 pub mod lists;
 pub mod object;
 pub mod server;
@@ -166,7 +167,7 @@ pub struct Ctx<'a> {
 }
 
 /// Every command family's table.
-fn families() -> [&'static [Command]; 12] {
+fn families() -> [&'static [Command]; 13] {
     [
         strings::COMMANDS,
         keys::COMMANDS,
@@ -179,6 +180,7 @@ fn families() -> [&'static [Command]; 12] {
         zsets::COMMANDS,
         zset_algebra::COMMANDS,
         strings::BITS,
+        lcs::COMMANDS,
         blocking::BLOCKING,
     ]
 }
