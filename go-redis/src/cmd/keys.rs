@@ -2,7 +2,7 @@
 //! databases, FLUSHDB/FLUSHALL, SWAPDB.
 //!
 //! Most of these work on the key itself, whatever its type. Two are worth a look: KEYS,
-//! whose glob matcher ([`glob_match`](super::args::glob_match)) must stay linear even for patterns like
+//! whose glob matcher ([`glob_match`]) must stay linear even for patterns like
 //! `*a*a*a*a*b` (a naive backtracking matcher takes exponential time there), and SCAN,
 //! whose cursor walks each shard from its last index down so that keys moved by deletions
 //! during the scan are still returned.
