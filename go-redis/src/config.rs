@@ -27,8 +27,16 @@ pub struct Config {
     pub requirepass: Option<Bytes>,
     /// `appendonly yes|no` (AOF arrives on day 5; stored until then).
     pub appendonly: bool,
-    /// The most clients served at once (`maxclients`).
+    /// The most clients served at once (`maxclients`); one more is answered
+    /// `-ERR max number of clients reached` and closed.
     pub maxclients: usize,
+    /// How long shutdown waits for connections to finish, in seconds (`shutdown-timeout`,
+    /// default 10). Connections end as soon as shutdown starts (a blocked BLPOP, a client
+    /// that reads no replies): this only bounds a stuck handler.
+    pub shutdown_timeout: u64,
+    /// The hard limit, in bytes, of `client-output-buffer-limit normal` (0 = none): a
+    /// client whose unsent replies pass it is disconnected.
+    pub output_limit_normal: u64,
     /// Every other directive, as text.
     pub other: BTreeMap<String, String>,
 }
@@ -52,6 +60,10 @@ impl Default for Config {
             ("hash-max-listpack-entries", "128"),
             ("set-max-intset-entries", "512"),
             ("zset-max-listpack-entries", "128"),
+            (
+                "client-output-buffer-limit",
+                "normal 0 0 0 slave 268435456 67108864 60 pubsub 33554432 8388608 60",
+            ),
         ] {
             other.insert(k.to_owned(), v.to_owned());
         }
@@ -62,6 +74,8 @@ impl Default for Config {
             requirepass: None,
             appendonly: false,
             maxclients: 10_000,
+            output_limit_normal: 0,
+            shutdown_timeout: 10,
             other,
         }
     }
@@ -131,12 +145,56 @@ impl Config {
                     _ => return Err(bad()),
                 }
             }
-            "maxclients" => self.maxclients = value.parse().map_err(|_| bad())?,
+            "maxclients" => {
+                self.maxclients = value
+                    .parse()
+                    .ok()
+                    .filter(|&n: &usize| n >= 1)
+                    .ok_or_else(bad)?
+            }
+            "shutdown-timeout" => self.shutdown_timeout = value.parse().map_err(|_| bad())?,
+            "client-output-buffer-limit" => {
+                let mut classes = self
+                    .other
+                    .get(name)
+                    .map(|v| parse_output_limits(v))
+                    .transpose()?
+                    .unwrap_or_default();
+                for (class, limits) in parse_output_limits(value)? {
+                    match classes.iter_mut().find(|(c, _)| *c == class) {
+                        Some(slot) => slot.1 = limits,
+                        None => classes.push((class, limits)),
+                    }
+                }
+                self.output_limit_normal = classes
+                    .iter()
+                    .find(|(c, _)| c == "normal")
+                    .map_or(0, |(_, l)| l[0]);
+                let text: Vec<String> = classes
+                    .iter()
+                    .map(|(c, l)| format!("{c} {} {} {}", l[0], l[1], l[2]))
+                    .collect();
+                self.other.insert(name.to_owned(), text.join(" "));
+            }
             _ => {
                 self.other.insert(name.to_owned(), value.to_owned());
             }
         }
         Ok(())
+    }
+
+    /// Why CONFIG SET refuses `name` = `value`, if it does. Persistence arrives on day 5:
+    /// until then CONFIG SET of `dir`, `dbfilename`, `appendonly yes` or a `save` schedule
+    /// is an error rather than an `OK` that does nothing. (A config file may still name
+    /// them, as every stock `redis.conf` does; they are kept as text and not acted on.)
+    pub fn refuses(name: &str, value: &str) -> Option<&'static str> {
+        let persistence = "go-redis does not persist data yet (AOF comes on day 5)";
+        match name {
+            "dir" | "dbfilename" => Some(persistence),
+            "appendonly" if !value.eq_ignore_ascii_case("no") => Some(persistence),
+            "save" if !value.trim().is_empty() => Some(persistence),
+            _ => None,
+        }
     }
 
     /// Every directive and its value as text, for CONFIG GET.
@@ -157,6 +215,7 @@ impl Config {
                 if self.appendonly { "yes" } else { "no" }.into(),
             ),
             ("maxclients".into(), self.maxclients.to_string()),
+            ("shutdown-timeout".into(), self.shutdown_timeout.to_string()),
         ];
         all.extend(self.other.iter().map(|(k, v)| (k.clone(), v.clone())));
         all
@@ -195,6 +254,60 @@ impl Config {
         }
         Ok(config)
     }
+}
+
+/// Parses `class hard soft seconds ...` (sizes may end in kb, mb, gb) into
+/// `(class, [hard, soft, seconds])`; `replica` is stored under Redis's reply name `slave`.
+fn parse_output_limits(text: &str) -> Result<Vec<(String, [u64; 3])>, String> {
+    let words: Vec<&str> = text.split_whitespace().collect();
+    if words.is_empty() || !words.len().is_multiple_of(4) {
+        return Err("Wrong number of arguments in buffer limit configuration.".into());
+    }
+    words
+        .chunks_exact(4)
+        .map(|w| {
+            let class = match w[0].to_ascii_lowercase().as_str() {
+                "normal" => "normal",
+                "replica" | "slave" => "slave",
+                "pubsub" => "pubsub",
+                _ => {
+                    return Err(
+                        "Invalid client class specified in buffer limit configuration.".into(),
+                    );
+                }
+            };
+            let hard = parse_memory(w[1]);
+            let soft = parse_memory(w[2]);
+            let secs = w[3].parse::<u64>().ok();
+            match (hard, soft, secs) {
+                (Some(h), Some(s), Some(t)) => Ok((class.to_owned(), [h, s, t])),
+                _ => Err(
+                    "Error in hard, soft or soft_seconds setting in buffer limit configuration."
+                        .into(),
+                ),
+            }
+        })
+        .collect()
+}
+
+/// A size like Redis's `memtoull`: digits with an optional `b`, `k`, `kb`, `m`, `mb`, `g`, `gb`.
+fn parse_memory(text: &str) -> Option<u64> {
+    let lower = text.to_ascii_lowercase();
+    let split = lower
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(lower.len());
+    let (digits, unit) = lower.split_at(split);
+    let unit = match unit {
+        "" | "b" => 1,
+        "k" => 1000,
+        "kb" => 1024,
+        "m" => 1000 * 1000,
+        "mb" => 1024 * 1024,
+        "g" => 1000 * 1000 * 1000,
+        "gb" => 1024 * 1024 * 1024,
+        _ => return None,
+    };
+    digits.parse::<u64>().ok()?.checked_mul(unit)
 }
 
 #[cfg(test)]

@@ -26,7 +26,7 @@ use tokio::net::TcpStream;
 use tokio_util::sync::CancellationToken;
 use tracing::debug;
 
-use crate::resp::{ReplyWriter, RequestParser};
+use crate::resp::{Output, ReplyWriter, RequestParser};
 use crate::server::Handler;
 
 /// Flush the output early once a batch of replies grows past this (bounds memory when a
@@ -42,31 +42,52 @@ pub enum Flow {
     Continue,
     /// Flush the replies so far and close (QUIT).
     Close,
-    /// Nothing to serve yet (BLPOP on empty lists): wait until the data changes or the
-    /// timeout (`None` = forever) passes, then ask the executor again.
-    Block(Option<std::time::Duration>),
+    /// The executor cannot answer yet: flush the replies so far and hand the connection
+    /// to [`Executor::wait`], which writes the answer when there is one. Day 2 only
+    /// defines this seam; day 4's blocking commands (BLPOP ...) are what use it.
+    Wait,
+}
+
+/// The connection's socket and buffers, lent to [`Executor::wait`].
+#[derive(Debug)]
+pub struct Conn<'a> {
+    /// The client's socket.
+    pub stream: &'a mut TcpStream,
+    /// Bytes read but not parsed yet (a waiting executor appends what arrives meanwhile).
+    pub input: &'a mut BytesMut,
+    /// Replies not written yet.
+    pub output: &'a mut Output,
+    /// Cancelled when the server shuts down: a wait must end then.
+    pub shutdown: &'a CancellationToken,
 }
 
 /// Runs requests: the protocol layer's view of the database.
 pub trait Executor: Send + Sync + 'static {
     /// Per-connection state (selected DB, authenticated, ...).
     type Session: Send;
-    /// A new client connected.
-    fn open_session(&self, stream: &TcpStream) -> Self::Session;
+    /// A new client connected: its session, or the error it is answered with before the
+    /// connection is closed (day 3 refuses clients past `maxclients` so).
+    fn open_session(&self, stream: &TcpStream) -> Result<Self::Session, String>;
     /// Runs one request (`args[0]` is the command name) and appends its reply to `out`.
-    fn execute(&self, session: &mut Self::Session, args: Vec<Bytes>, out: &mut BytesMut) -> Flow;
+    fn execute(&self, session: &mut Self::Session, args: Vec<Bytes>, out: &mut Output) -> Flow;
     /// The client left (its session is dropped after this).
     fn close_session(&self, _session: &mut Self::Session) {}
-    /// Signalled whenever data changed that a blocked request may be waiting for.
-    fn wakeups(&self) -> Option<&tokio::sync::Notify> {
-        None
+    /// Whether the client has authenticated; before it has, the request parser applies
+    /// tight limits ([`RequestParser::set_unauthenticated`]). Checked before each batch.
+    fn authenticated(&self, _session: &Self::Session) -> bool {
+        true
     }
-    /// Runs the blocked request again: [`Flow::Block`] if there is still nothing to serve.
-    fn retry_blocked(&self, _session: &mut Self::Session, _out: &mut BytesMut) -> Flow {
-        Flow::Continue
+    /// Called after [`Flow::Wait`]: wait until the request can be answered, write the
+    /// answer into `conn.output`, and return `true` if the connection must close (the
+    /// client left, or the server is shutting down). An executor that never answers
+    /// [`Flow::Wait`] keeps this default.
+    fn wait<'a>(
+        &'a self,
+        _session: &'a mut Self::Session,
+        _conn: Conn<'a>,
+    ) -> impl Future<Output = std::io::Result<bool>> + Send + 'a {
+        async { Ok(false) }
     }
-    /// The blocked request's timeout passed: write its timeout reply.
-    fn blocked_timed_out(&self, _session: &mut Self::Session, _out: &mut BytesMut) {}
 }
 
 /// Serves one connection with an [`Executor`]: the RESP [`Handler`] for the TCP server.
@@ -90,7 +111,16 @@ impl<E: Executor> Handler for RespHandler<E> {
     ) -> impl Future<Output = ()> + Send {
         let executor = self.executor.clone();
         async move {
-            let mut session = executor.open_session(&stream);
+            let mut stream = stream;
+            let mut session = match executor.open_session(&stream) {
+                Ok(session) => session,
+                Err(refusal) => {
+                    let mut out = BytesMut::new();
+                    out.error(&refusal);
+                    let _ = stream.write_all(&out).await;
+                    return;
+                }
+            };
             if let Err(err) = run(&*executor, &mut session, stream, shutdown).await {
                 debug!("connection ended: {err}");
             }
@@ -109,8 +139,9 @@ pub async fn run<E: Executor>(
 ) -> std::io::Result<()> {
     let mut parser = RequestParser::new();
     let mut input = BytesMut::with_capacity(READ_CHUNK);
-    let mut output = BytesMut::with_capacity(READ_CHUNK);
+    let mut output = Output::with_capacity(READ_CHUNK);
     loop {
+        parser.set_unauthenticated(!executor.authenticated(session));
         let close = answer_buffered(
             executor,
             session,
@@ -118,6 +149,7 @@ pub async fn run<E: Executor>(
             &mut input,
             &mut output,
             &mut stream,
+            &shutdown,
         )
         .await?;
         if close || shutdown.is_cancelled() {
@@ -143,8 +175,9 @@ async fn answer_buffered<E: Executor>(
     session: &mut E::Session,
     parser: &mut RequestParser,
     input: &mut BytesMut,
-    output: &mut BytesMut,
+    output: &mut Output,
     stream: &mut TcpStream,
+    shutdown: &CancellationToken,
 ) -> std::io::Result<bool> {
     // ANCHOR: ex_pipeline
     let mut close = false;
@@ -157,19 +190,24 @@ async fn answer_buffered<E: Executor>(
                         close = true;
                         break;
                     }
-                    Flow::Block(timeout) => {
-                        // A blocked client processes nothing else until it is served.
-                        if wait_while_blocked(executor, session, timeout, input, output, stream)
-                            .await?
-                        {
+                    Flow::Wait => {
+                        // The answer comes later: send what is ready, let the executor
+                        // wait; this client's next requests stay buffered meanwhile.
+                        flush(stream, output, shutdown).await?;
+                        let conn = Conn {
+                            stream,
+                            input,
+                            output,
+                            shutdown,
+                        };
+                        if executor.wait(session, conn).await? {
                             close = true;
                             break;
                         }
                     }
                 }
                 if output.len() >= OUTPUT_FLUSH_AT {
-                    stream.write_all(output).await?;
-                    output.clear();
+                    flush(stream, output, shutdown).await?;
                 }
             }
             Ok(None) => break,
@@ -180,64 +218,35 @@ async fn answer_buffered<E: Executor>(
             }
         }
     }
-    if !output.is_empty() {
-        stream.write_all(output).await?;
-        output.clear();
-    }
+    flush(stream, output, shutdown).await?;
     Ok(close)
     // ANCHOR_END: ex_pipeline
 }
 // ANCHOR_END: answer_buffered
 
-// ANCHOR: wait_while_blocked
-/// Waits until the blocked request can be served or times out, writing its reply into
-/// `output`. Bytes the client sends meanwhile are buffered in `input`. Returns `true` when
-/// the connection must close (client gone).
-async fn wait_while_blocked<E: Executor>(
-    executor: &E,
-    session: &mut E::Session,
-    timeout: Option<std::time::Duration>,
-    input: &mut BytesMut,
-    output: &mut BytesMut,
+/// Writes `output` to the client and empties it. A client that never reads would make
+/// this wait forever, so it gives up (an error that ends the connection) as soon as the
+/// server shuts down: SIGTERM never waits on a client.
+pub async fn flush(
     stream: &mut TcpStream,
-) -> std::io::Result<bool> {
-    if !output.is_empty() {
-        stream.write_all(output).await?;
-        output.clear();
+    output: &mut Output,
+    shutdown: &CancellationToken,
+) -> std::io::Result<()> {
+    if output.is_empty() {
+        return Ok(());
     }
-    let deadline = timeout.map(|t| tokio::time::Instant::now() + t);
-    let never = tokio::sync::Notify::new();
-    let wakeups = executor.wakeups().unwrap_or(&never);
-    loop {
-        // Register for the wake-up *before* looking again, so no change slips between.
-        let changed = wakeups.notified();
-        tokio::pin!(changed);
-        changed.as_mut().enable();
-        if !matches!(executor.retry_blocked(session, output), Flow::Block(_)) {
-            return Ok(false);
-        }
-        let expired = async {
-            match deadline {
-                Some(at) => tokio::time::sleep_until(at).await,
-                None => std::future::pending().await,
-            }
-        };
-        tokio::select! {
-            () = &mut changed => {}
-            () = expired => {
-                executor.blocked_timed_out(session, output);
-                return Ok(false);
-            }
-            read = stream.read_buf(input) => {
-                if read? == 0 {
-                    executor.blocked_timed_out(session, &mut BytesMut::new());
-                    return Ok(true);
-                }
-            }
+    tokio::select! {
+        written = stream.write_all(output) => written?,
+        () = shutdown.cancelled() => {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::Interrupted,
+                "shutting down with replies unread",
+            ));
         }
     }
+    output.clear();
+    Ok(())
 }
-// ANCHOR_END: wait_while_blocked
 
 /// Day 2's executor: PING, ECHO and QUIT, enough to talk to with `redis-cli`.
 #[derive(Debug, Default)]
@@ -246,9 +255,11 @@ pub struct PingExecutor;
 impl Executor for PingExecutor {
     type Session = ();
 
-    fn open_session(&self, _stream: &TcpStream) -> Self::Session {}
+    fn open_session(&self, _stream: &TcpStream) -> Result<(), String> {
+        Ok(())
+    }
 
-    fn execute(&self, _session: &mut (), args: Vec<Bytes>, out: &mut BytesMut) -> Flow {
+    fn execute(&self, _session: &mut (), args: Vec<Bytes>, out: &mut Output) -> Flow {
         let name = String::from_utf8_lossy(&args[0]).to_ascii_lowercase();
         match (name.as_str(), args.len()) {
             ("ping", 1) => out.simple("PONG"),

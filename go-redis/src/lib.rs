@@ -33,6 +33,10 @@ pub use error::Error;
 use std::future::Future;
 use std::sync::Arc;
 
+/// The accept loop's cap on connections served at once; `maxclients` (default 10000,
+/// changeable with CONFIG SET) is enforced below it, with Redis's error.
+pub const MAX_CONNECTIONS: usize = 1 << 20;
+
 /// Runs a full server with `config` until `shutdown` completes: binds `bind:port`, starts
 /// active expiry, serves RESP connections, then shuts down gracefully.
 pub async fn run_server(config: Config, shutdown: impl Future<Output = ()>) -> Result<(), Error> {
@@ -48,10 +52,12 @@ pub async fn serve_database(
     shutdown: impl Future<Output = ()>,
 ) -> Result<(), Error> {
     let options = server::ServerOptions {
-        max_connections: config.maxclients,
-        ..server::ServerOptions::default()
+        // The database answers clients past `maxclients` itself (it can change at run
+        // time); the accept loop's own cap is only a backstop.
+        max_connections: MAX_CONNECTIONS,
+        shutdown_grace: std::time::Duration::from_secs(config.shutdown_timeout),
     };
-    let database = Arc::new(Server::new(config));
+    let database = Arc::new(Server::new(config, cmd::all_commands().count()));
     let stop_expiry = tokio_util::sync::CancellationToken::new();
     let expiry = db::expire::spawn_active_expiry(database.clone(), stop_expiry.clone());
     let handler = Arc::new(connection::RespHandler::new(database));

@@ -337,3 +337,46 @@ async fn server_commands_for_tools() {
         "hi"
     );
 }
+
+/// LCS, with its options, answering what Redis 7.0.15 answers for the same strings.
+#[tokio::test]
+async fn lcs_finds_the_longest_common_subsequence() {
+    use go_redis::resp::Frame;
+    let server = start().await;
+    let mut s = tokio::net::TcpStream::connect(server.addr).await.unwrap();
+    let ask = |request: &str| format!("{request}\r\n");
+    let got = support::exchange(
+        &mut s,
+        ask("MSET a ohmytext b mynewtext\r\nLCS a b\r\nLCS a b LEN\r\nLCS a b IDX MINMATCHLEN 4 WITHMATCHLEN\r\nLCS a nokey")
+            .as_bytes(),
+        5,
+    )
+    .await;
+    let int = Frame::Integer;
+    let pair = |a, b| Frame::Array(vec![int(a), int(b)]);
+    assert_eq!(
+        got,
+        vec![
+            Frame::Simple("OK".into()),
+            Frame::Bulk("mytext".into()),
+            int(6),
+            Frame::Array(vec![
+                Frame::Bulk("matches".into()),
+                Frame::Array(vec![Frame::Array(vec![pair(4, 7), pair(5, 8), int(4)])]),
+                Frame::Bulk("len".into()),
+                int(6),
+            ]),
+            Frame::Bulk("".into()),
+        ]
+    );
+    let got = support::exchange(&mut s, b"LPUSH l x\r\nLCS a l\r\nLCS a b IDX LEN\r\n", 3).await;
+    assert_eq!(
+        got[1..],
+        [
+            Frame::Error("ERR The specified keys must contain string values".into()),
+            Frame::Error(
+                "ERR If you want both the length and indexes, please just use IDX.".into()
+            ),
+        ]
+    );
+}

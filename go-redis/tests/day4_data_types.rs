@@ -404,3 +404,52 @@ async fn huge_negative_random_counts_are_refused_not_allocated() {
         .unwrap();
     assert_eq!(all, ["a"]);
 }
+
+/// Which error wins when a request has both a bad argument and a key of the wrong type,
+/// and what a missing key answers, in the order of Redis 7.0.15's own checks (found by the
+/// differential test, `tests/differential.rs`).
+#[tokio::test]
+async fn checks_run_in_redis_order() {
+    use go_redis::resp::Frame;
+    use support::exchange;
+    let server = start().await;
+    let mut s = tokio::net::TcpStream::connect(server.addr).await.unwrap();
+    let err = |t: &str| Frame::Error(t.into());
+    let wrongtype = "WRONGTYPE Operation against a key holding the wrong kind of value";
+    let setup = exchange(&mut s, b"SET str v\r\nSADD set m\r\n", 2).await;
+    assert_eq!(setup, vec![Frame::Simple("OK".into()), Frame::Integer(1)]);
+    let cases: &[(&str, Frame)] = &[
+        // The key first: missing is nil, wrong type wins over a bad index.
+        ("LINDEX nokey abc", Frame::Null),
+        ("LINDEX str abc", err(wrongtype)),
+        ("LSET nokey abc x", err("ERR no such key")),
+        ("LSET str abc x", err(wrongtype)),
+        // A missing source answers before the destination's type is looked at.
+        ("LMOVE nokey str LEFT RIGHT", Frame::Null),
+        ("SMOVE nokey str m", Frame::Integer(0)),
+        ("SMOVE set str m", err(wrongtype)),
+        // Counts: one message for not-a-number and negative alike.
+        (
+            "LPOP str abc",
+            err("ERR value is out of range, must be positive"),
+        ),
+        (
+            "ZPOPMIN str -1",
+            err("ERR value is out of range, must be positive"),
+        ),
+        ("ZPOPMIN str 1 2", err("ERR syntax error")),
+        // ZRANGE parses its bounds before it looks the key up.
+        (
+            "ZRANGE str 1.5 4",
+            err("ERR value is not an integer or out of range"),
+        ),
+        (
+            "ZRANGEBYSCORE str nan 1",
+            err("ERR min or max is not a float"),
+        ),
+    ];
+    for (request, want) in cases {
+        let got = exchange(&mut s, format!("{request}\r\n").as_bytes(), 1).await;
+        assert_eq!(got, vec![want.clone()], "{request}");
+    }
+}

@@ -31,9 +31,9 @@ pub const UNITS: &[&str] = &[
     "unit/info-command",
 ];
 
-/// Tags denied: features a clone cannot or need not have (DEBUG, replication, RESP3, ...).
+/// Tags denied: features a clone cannot or need not have (DEBUG, replication, ...).
 const DENY_TAGS: &str = "-needs:debug -needs:repl -needs:save -needs:config-maxmemory -needs:reset \
-     -needs:config-resetstat -needs:pfdebug -needs:latency -needs:local-process -slow -resp3";
+     -needs:config-resetstat -needs:pfdebug -needs:latency -needs:local-process -slow";
 
 /// One unit's counts.
 struct UnitResult {

@@ -153,11 +153,18 @@ fn hgetall(cx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
 
 fn hlist(cx: &mut Ctx<'_>, args: &[Bytes], fields: bool, values: bool) -> CmdResult {
     let Some(hash) = hash(&mut cx.db, &args[1])? else {
-        cx.out.array(0);
+        if fields && values {
+            cx.out.map(0);
+        } else {
+            cx.out.array(0);
+        }
         return Ok(Flow::Continue);
     };
-    let per = usize::from(fields) + usize::from(values);
-    cx.out.array(hash.len() * per);
+    if fields && values {
+        cx.out.map(hash.len()); // HGETALL: a map in RESP3
+    } else {
+        cx.out.array(hash.len());
+    }
     for (f, v) in hash.iter() {
         if fields {
             cx.out.bulk(f);
@@ -215,7 +222,7 @@ fn hrandfield(cx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
     let count = args.get(2).map(|c| parse_int(c)).transpose()?;
     if let Some(c) = count
         && c < 0
-        && c.unsigned_abs() > super::sets::MAX_RANDOM_REPLY
+        && c.unsigned_abs() > super::args::MAX_RANDOM_REPLY
     {
         return Err(CmdError::err("value is out of range"));
     }
@@ -229,7 +236,7 @@ fn hrandfield(cx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
     let mut rng = rand::rng();
     let picks: Vec<usize> = match count {
         None => vec![rng.random_range(0..hash.len())],
-        Some(c) => super::sets::random_indexes(hash.len(), c, &mut rng),
+        Some(c) => super::args::random_indexes(hash.len(), c, &mut rng),
     };
     if count.is_none() {
         if let Some((f, _)) = hash.get_index(picks[0]) {
@@ -237,9 +244,15 @@ fn hrandfield(cx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
         }
         return Ok(Flow::Continue);
     }
-    cx.out.array(picks.len() * if with_values { 2 } else { 1 });
+    // RESP3 answers WITHVALUES as [field, value] pairs; RESP2 as one flat list.
+    let nested = with_values && cx.out.resp3();
+    cx.out
+        .array(picks.len() * if with_values && !nested { 2 } else { 1 });
     for i in picks {
         if let Some((f, v)) = hash.get_index(i) {
+            if nested {
+                cx.out.array(2);
+            }
             cx.out.bulk(f);
             if with_values {
                 cx.out.bulk(v);
@@ -262,7 +275,7 @@ fn hscan(cx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
                 && opts
                     .pattern
                     .as_ref()
-                    .is_none_or(|p| super::keys::glob_match(p, f))
+                    .is_none_or(|p| super::args::glob_match(p, f))
             {
                 items.push(f.clone());
                 items.push(v.clone());

@@ -10,6 +10,7 @@
 use bytes::Bytes;
 use rand::Rng;
 
+use super::args::glob_match;
 use super::{
     CmdError, CmdResult, Ctx, FAST, READONLY, WRITE, is, parse_cursor, parse_int,
     parse_scan_options, scan_step, write_scan_reply,
@@ -17,7 +18,7 @@ use super::{
 use crate::command;
 use crate::connection::Flow;
 use crate::db::keyspace::SHARDS;
-use crate::db::{Entry, Locked, Value};
+use crate::db::{Entry, Locked};
 use crate::resp::ReplyWriter;
 
 /// The key commands.
@@ -39,8 +40,6 @@ pub const COMMANDS: &[super::Command] = &[
     command!("move", 3, WRITE | FAST, none, move_),
     command!("swapdb", 3, WRITE | FAST, none, swapdb),
     command!("select", 2, FAST, none, select),
-    command!("object", -2, READONLY, (2, 2, 1), object),
-    command!("memory", -2, READONLY, (2, 2, 1), memory),
 ];
 
 fn del(cx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
@@ -91,82 +90,6 @@ fn renamenx(cx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
     let done = rename_generic(cx, args, true)?;
     cx.out.int(i64::from(done));
     Ok(Flow::Continue)
-}
-
-// ANCHOR: glob
-/// Redis's glob: `*` any run, `?` one byte, `[abc]`, `[^a-z]`, `\x` a literal x.
-///
-/// Linear-time in practice: on a mismatch it only backtracks to the *last* `*`, which is
-/// enough because every other token matches exactly one byte.
-pub fn glob_match(pattern: &[u8], text: &[u8]) -> bool {
-    // ANCHOR: ex_glob
-    let (mut p, mut t) = (0, 0);
-    let mut star: Option<(usize, usize)> = None; // (pattern after '*', text position)
-    while t < text.len() {
-        if p < pattern.len() && pattern[p] == b'*' {
-            while p < pattern.len() && pattern[p] == b'*' {
-                p += 1;
-            }
-            star = Some((p, t));
-            continue;
-        }
-        if p < pattern.len()
-            && let Some(next) = match_one(pattern, p, text[t])
-        {
-            p = next;
-            t += 1;
-            continue;
-        }
-        match star {
-            Some((sp, st)) => {
-                p = sp;
-                t = st + 1;
-                star = Some((sp, st + 1));
-            }
-            None => return false,
-        }
-    }
-    pattern[p.min(pattern.len())..].iter().all(|&c| c == b'*')
-    // ANCHOR_END: ex_glob
-}
-// ANCHOR_END: glob
-
-/// Matches one non-`*` token at `pattern[p]` against `c`; returns the position after the
-/// token if it matches.
-fn match_one(pattern: &[u8], p: usize, c: u8) -> Option<usize> {
-    match pattern[p] {
-        b'?' => Some(p + 1),
-        b'\\' if p + 1 < pattern.len() => (pattern[p + 1] == c).then_some(p + 2),
-        b'[' => {
-            let mut i = p + 1;
-            let negate = pattern.get(i) == Some(&b'^');
-            if negate {
-                i += 1;
-            }
-            let mut matched = false;
-            while i < pattern.len() && pattern[i] != b']' {
-                if pattern[i] == b'\\' && i + 1 < pattern.len() {
-                    matched |= pattern[i + 1] == c;
-                    i += 2;
-                } else if i + 2 < pattern.len() && pattern[i + 1] == b'-' && pattern[i + 2] != b']'
-                {
-                    let (a, b) = (
-                        pattern[i].min(pattern[i + 2]),
-                        pattern[i].max(pattern[i + 2]),
-                    );
-                    matched |= (a..=b).contains(&c);
-                    i += 3;
-                } else {
-                    matched |= pattern[i] == c;
-                    i += 1;
-                }
-            }
-            // An unclosed class ends the pattern, as in Redis.
-            let end = if i < pattern.len() { i + 1 } else { i };
-            (matched != negate).then_some(end)
-        }
-        other => (other == c).then_some(p + 1),
-    }
 }
 
 fn keys(cx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
@@ -429,110 +352,4 @@ fn select(cx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
     cx.session.db = index;
     cx.out.ok();
     Ok(Flow::Continue)
-}
-
-/// The encoding name Redis would report for a value of this shape (OBJECT ENCODING).
-fn encoding(value: &Value) -> &'static str {
-    match value {
-        Value::Str(s) if crate::cmd::parse_i64(s).is_some() => "int",
-        Value::Str(s) if s.len() <= 44 => "embstr",
-        Value::Str(_) => "raw",
-        Value::List(_) => "quicklist",
-        Value::Hash(_) | Value::Set(_) => "hashtable",
-        Value::ZSet(_) => "skiplist",
-    }
-}
-
-fn object(cx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
-    let sub = &args[1];
-    if is(sub, "help") {
-        cx.out.array(1);
-        cx.out
-            .simple("OBJECT <subcommand> [<arg> ...]: ENCODING, REFCOUNT, FREQ, IDLETIME");
-        return Ok(Flow::Continue);
-    }
-    if args.len() != 3 {
-        return Err(CmdError::err(format!(
-            "unknown subcommand or wrong number of arguments for '{}'. Try OBJECT HELP.",
-            String::from_utf8_lossy(sub)
-        )));
-    }
-    let Some(value) = cx.db.get(&args[2]) else {
-        cx.out.null();
-        return Ok(Flow::Continue);
-    };
-    if is(sub, "encoding") {
-        let name = encoding(value);
-        cx.out.bulk(name.as_bytes());
-    } else if is(sub, "refcount") {
-        cx.out.int(1); // values are never shared between keys here
-    } else if is(sub, "freq") || is(sub, "idletime") {
-        cx.out.int(0);
-    } else {
-        return Err(CmdError::err(format!(
-            "unknown subcommand '{}'. Try OBJECT HELP.",
-            String::from_utf8_lossy(sub)
-        )));
-    }
-    Ok(Flow::Continue)
-}
-
-/// An estimate of the bytes a value uses (MEMORY USAGE): payload plus per-element overhead.
-fn estimate(value: &Value) -> usize {
-    const ELEMENT: usize = 48;
-    match value {
-        Value::Str(s) => s.len() + 16,
-        Value::List(l) => l.iter().map(|v| v.len() + 32).sum::<usize>() + 64,
-        Value::Hash(h) => {
-            h.iter()
-                .map(|(f, v)| f.len() + v.len() + ELEMENT)
-                .sum::<usize>()
-                + 64
-        }
-        Value::Set(s) => s.iter().map(|m| m.len() + ELEMENT).sum::<usize>() + 64,
-        Value::ZSet(z) => {
-            z.iter()
-                .map(|(m, _)| m.len() * 2 + 2 * ELEMENT)
-                .sum::<usize>()
-                + 64
-        }
-    }
-}
-
-fn memory(cx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
-    if !is(&args[1], "usage") || args.len() < 3 {
-        return Err(CmdError::err(format!(
-            "unknown subcommand '{}'. Try MEMORY HELP.",
-            String::from_utf8_lossy(&args[1])
-        )));
-    }
-    let key_len = args[2].len();
-    match cx.db.get(&args[2]) {
-        Some(value) => {
-            let bytes = estimate(value) + key_len + 32;
-            cx.out.int(bytes as i64);
-        }
-        None => cx.out.null(),
-    }
-    Ok(Flow::Continue)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::glob_match;
-
-    #[test]
-    fn glob_matches_like_redis() {
-        assert!(glob_match(b"*", b"anything"));
-        assert!(glob_match(b"h?llo", b"hello"));
-        assert!(glob_match(b"h[ae]llo", b"hallo"));
-        assert!(!glob_match(b"h[^e]llo", b"hello"));
-        assert!(glob_match(b"h[a-b]llo", b"hbllo"));
-        assert!(glob_match(b"a\\*b", b"a*b"));
-        assert!(!glob_match(b"a\\*b", b"axb"));
-        assert!(glob_match(b"*a*b", b"xxaxxb"));
-        assert!(!glob_match(b"foo*", b"fo"));
-        let long = vec![b'a'; 5000];
-        assert!(!glob_match(b"a*a*a*a*a*a*a*a*a*a*a*a*b", &long));
-    }
 }

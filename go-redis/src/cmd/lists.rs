@@ -94,13 +94,7 @@ fn pop(cx: &mut Ctx<'_>, args: &[Bytes], end: End) -> CmdResult {
     let key = &args[1];
     let count = match args.len() {
         2 => None,
-        3 => {
-            let n = parse_int(&args[2])?;
-            if n < 0 {
-                return Err(CmdError::err("value is out of range, must be positive"));
-            }
-            Some(n as usize)
-        }
+        3 => Some(super::args::parse_positive(&args[2])?),
         _ => {
             let name = if end == End::Left { "lpop" } else { "rpop" };
             return Err(CmdError::err(format!(
@@ -159,8 +153,14 @@ fn position(index: i64, len: usize) -> Option<usize> {
 }
 
 fn lindex(cx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
+    // Redis looks the key up first: a missing key is nil and a wrong type wins over a bad
+    // index.
+    let Some(list) = list(&mut cx.db, &args[1])? else {
+        cx.out.null();
+        return Ok(Flow::Continue);
+    };
     let index = parse_int(&args[2])?;
-    match list(&mut cx.db, &args[1])?.and_then(|l| position(index, l.len()).map(|p| l[p].clone())) {
+    match position(index, list.len()).map(|p| list[p].clone()) {
         Some(v) => cx.out.bulk(&v),
         None => cx.out.null(),
     }
@@ -168,8 +168,9 @@ fn lindex(cx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
 }
 
 fn lset(cx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
-    let index = parse_int(&args[2])?;
+    // As in Redis: the key (missing, wrong type) before the index.
     let list = list(&mut cx.db, &args[1])?.ok_or(CmdError::NoSuchKey)?;
+    let index = parse_int(&args[2])?;
     let p = position(index, list.len()).ok_or(CmdError::IndexOutOfRange)?;
     list[p] = Bytes::copy_from_slice(&args[3]);
     cx.out.ok();
@@ -353,7 +354,7 @@ fn lpos(cx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
     Ok(Flow::Continue)
 }
 
-fn parse_end(arg: &[u8]) -> Result<End, CmdError> {
+pub(crate) fn parse_end(arg: &[u8]) -> Result<End, CmdError> {
     if is(arg, "left") {
         Ok(End::Left)
     } else if is(arg, "right") {
@@ -364,8 +365,19 @@ fn parse_end(arg: &[u8]) -> Result<End, CmdError> {
 }
 
 /// Pops from `src` at `from` and pushes onto `dst` at `to`, atomically (both keys locked).
-fn move_element(cx: &mut Ctx<'_>, src: &[u8], dst: &[u8], from: End, to: End) -> CmdResult {
-    // Check the destination's type before touching the source, as Redis does.
+pub(crate) fn move_element(
+    cx: &mut Ctx<'_>,
+    src: &[u8],
+    dst: &[u8],
+    from: End,
+    to: End,
+) -> CmdResult {
+    // As Redis 7.0 does: a missing source is nil whatever the destination holds; the
+    // destination's type is checked only when there is something to move.
+    if list(&mut cx.db, src)?.is_none() {
+        cx.out.null();
+        return Ok(Flow::Continue);
+    }
     list(&mut cx.db, dst)?;
     let Some(source) = list(&mut cx.db, src)? else {
         cx.out.null();
@@ -406,8 +418,8 @@ fn lmpop(cx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
 }
 
 /// LMPOP's work on `args` (`args[1]` is numkeys); `false` when every list is empty.
-fn mpop_list(cx: &mut Ctx<'_>, args: &[Bytes]) -> Result<bool, CmdError> {
-    let (keys, right, count) = super::zsets::parse_mpop(args, ["left", "right"])?;
+pub(crate) fn mpop_list(cx: &mut Ctx<'_>, args: &[Bytes]) -> Result<bool, CmdError> {
+    let (keys, right, count) = super::args::parse_mpop(args, ["left", "right"])?;
     for key in keys {
         if let Some(list) = list(&mut cx.db, key)? {
             let n = count.min(list.len());
@@ -431,77 +443,4 @@ fn mpop_list(cx: &mut Ctx<'_>, args: &[Bytes]) -> Result<bool, CmdError> {
         }
     }
     Ok(false)
-}
-
-/// The blocking list commands: like their plain forms, but a client finding only empty
-/// lists waits (see [`crate::connection::Flow::Block`]) instead of getting a null.
-pub const BLOCKING: &[super::Command] = &[
-    command!("blpop", -3, WRITE, (1, -2, 1), blpop),
-    command!("brpop", -3, WRITE, (1, -2, 1), brpop),
-    command!("blmove", 6, WRITE, (1, 2, 1), blmove),
-    command!("brpoplpush", 4, WRITE, (1, 2, 1), brpoplpush),
-    command!("blmpop", -5, WRITE, (3, -1, 1), blmpop),
-];
-
-fn bpop(cx: &mut Ctx<'_>, args: &[Bytes], end: End) -> CmdResult {
-    let timeout = super::parse_timeout(&args[args.len() - 1])?;
-    for key in &args[1..args.len() - 1] {
-        if let Some(list) = list(&mut cx.db, key)? {
-            let value = match end {
-                End::Left => list.pop_front(),
-                End::Right => list.pop_back(),
-            };
-            if let Some(value) = value {
-                drop_if_empty(&mut cx.db, key);
-                cx.out.array(2);
-                cx.out.bulk(key);
-                cx.out.bulk(&value);
-                return Ok(Flow::Continue);
-            }
-        }
-    }
-    Ok(Flow::Block(timeout))
-}
-
-fn blpop(cx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
-    bpop(cx, args, End::Left)
-}
-
-fn brpop(cx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
-    bpop(cx, args, End::Right)
-}
-
-fn bmove(
-    cx: &mut Ctx<'_>,
-    src: &[u8],
-    dst: &[u8],
-    from: End,
-    to: End,
-    timeout: &[u8],
-) -> CmdResult {
-    let timeout = super::parse_timeout(timeout)?;
-    // Like Redis, only the source decides whether to block; the destination's type is
-    // checked when there is something to move.
-    if list(&mut cx.db, src)?.is_some() {
-        return move_element(cx, src, dst, from, to);
-    }
-    Ok(Flow::Block(timeout))
-}
-
-fn blmove(cx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
-    let from = parse_end(&args[3])?;
-    let to = parse_end(&args[4])?;
-    bmove(cx, &args[1], &args[2], from, to, &args[5])
-}
-
-fn brpoplpush(cx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
-    bmove(cx, &args[1], &args[2], End::Right, End::Left, &args[3])
-}
-
-fn blmpop(cx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
-    let timeout = super::parse_timeout(&args[1])?;
-    if mpop_list(cx, &args[1..])? {
-        return Ok(Flow::Continue);
-    }
-    Ok(Flow::Block(timeout))
 }

@@ -1,7 +1,7 @@
 //! Day 3 — the command table: name, arity, flags, key positions, and the function to run.
 //!
 //! Like Redis's `redisCommandTable` and godis's `cmdTable`, one table describes every
-//! command, and the dispatcher ([`crate::Server::dispatch`]) does the checks common to all
+//! command, and the dispatcher ([`dispatch::dispatch`]) does the checks common to all
 //! of them *before* a command runs: unknown names, wrong argument counts (the arity:
 //! `3` means exactly three words including the name, `-3` at least three) and which
 //! arguments are keys, so their shards can be locked up front. A command function then
@@ -11,25 +11,37 @@
 //! One file per command family: [`strings`], [`keys`], [`server`] (day 3), and [`lists`],
 //! [`hashes`], [`sets`], [`zsets`] (day 4).
 
+pub mod args;
+pub mod blocking;
+pub mod dispatch;
 pub mod hashes;
+pub mod info;
 pub mod keys;
+pub mod lcs;
 pub mod lists;
+pub mod object;
 pub mod server;
 pub mod sets;
 pub mod strings;
 pub mod ttl;
+pub mod zset_algebra;
 pub mod zsets;
 
 use std::collections::HashMap;
 use std::sync::OnceLock;
 
-use bytes::{Bytes, BytesMut};
+use bytes::Bytes;
 
 use crate::connection::Flow;
 use crate::db::keyspace::{HashValue, SetValue};
 use crate::db::{Locked, Server, Session, Value};
 use crate::types::ZSet;
 use std::collections::VecDeque;
+
+pub use args::{
+    ScanOptions, clamp_range, is, parse_cursor, parse_f64, parse_float, parse_i64, parse_int,
+    parse_scan_options, scan_step, write_scan_reply,
+};
 
 /// A command failed: the reply is `-<this error's text>`.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -147,7 +159,7 @@ pub struct Ctx<'a> {
     /// The selected database, with the command's keys locked.
     pub db: Locked<'a>,
     /// Where the reply goes.
-    pub out: &'a mut BytesMut,
+    pub out: &'a mut crate::resp::Output,
     /// The client's state.
     pub session: &'a mut Session,
     /// The whole server (other databases, config, stats).
@@ -155,20 +167,21 @@ pub struct Ctx<'a> {
 }
 
 /// Every command family's table.
-fn families() -> [&'static [Command]; 12] {
+fn families() -> [&'static [Command]; 13] {
     [
         strings::COMMANDS,
         keys::COMMANDS,
+        object::COMMANDS,
         ttl::COMMANDS,
         server::COMMANDS,
         lists::COMMANDS,
         hashes::COMMANDS,
         sets::COMMANDS,
         zsets::COMMANDS,
-        zsets::ALGEBRA,
+        zset_algebra::COMMANDS,
         strings::BITS,
-        lists::BLOCKING,
-        zsets::BLOCKING,
+        lcs::COMMANDS,
+        blocking::BLOCKING,
     ]
 }
 
@@ -218,81 +231,6 @@ pub fn unknown_command_message(args: &[Bytes]) -> String {
         text.push_str(&format!("'{}' ", arg.chars().take(128).collect::<String>()));
     }
     text
-}
-
-// ---- argument parsing shared by the families ----
-
-/// Parses a 64-bit integer strictly, like Redis's `string2ll`: optional `-`, digits, no
-/// `+`, no spaces, no leading zeros.
-pub fn parse_int(arg: &[u8]) -> Result<i64, CmdError> {
-    parse_i64(arg).ok_or(CmdError::NotInteger)
-}
-
-/// [`parse_int`] returning `None` instead of an error.
-pub fn parse_i64(arg: &[u8]) -> Option<i64> {
-    if arg.is_empty() || arg.len() > 20 {
-        return None;
-    }
-    let digits = arg.strip_prefix(b"-").unwrap_or(arg);
-    if digits.is_empty() || (digits[0] == b'0' && (digits.len() > 1 || arg.len() > 1)) {
-        return None;
-    }
-    if !digits.iter().all(u8::is_ascii_digit) {
-        return None;
-    }
-    std::str::from_utf8(arg).ok()?.parse().ok()
-}
-
-/// Parses a float like Redis's `string2d`: no spaces, no NaN; `inf`, `-inf`, `+inf` allowed.
-pub fn parse_float(arg: &[u8]) -> Result<f64, CmdError> {
-    parse_f64(arg).ok_or(CmdError::NotFloat)
-}
-
-/// [`parse_float`] returning `None` instead of an error.
-pub fn parse_f64(arg: &[u8]) -> Option<f64> {
-    let text = std::str::from_utf8(arg).ok()?;
-    if text.is_empty()
-        || text.starts_with(char::is_whitespace)
-        || text.ends_with(char::is_whitespace)
-    {
-        return None;
-    }
-    let value: f64 = match text.to_ascii_lowercase().as_str() {
-        "inf" | "+inf" | "infinity" | "+infinity" => f64::INFINITY,
-        "-inf" | "-infinity" => f64::NEG_INFINITY,
-        _ => {
-            if text
-                .chars()
-                .any(|c| c.is_ascii_alphabetic() && c != 'e' && c != 'E')
-            {
-                return None;
-            }
-            text.parse().ok()?
-        }
-    };
-    (!value.is_nan()).then_some(value)
-}
-
-/// Whether `arg` equals `word`, ignoring ASCII case (option names).
-pub fn is(arg: &[u8], word: &str) -> bool {
-    arg.eq_ignore_ascii_case(word.as_bytes())
-}
-
-/// Turns Redis-style `start`/`stop` indexes (negative from the end) into a clamped
-/// inclusive range over `len` elements, or `None` when it is empty.
-pub fn clamp_range(start: i64, stop: i64, len: usize) -> Option<(usize, usize)> {
-    let len = len as i64;
-    let start = if start < 0 {
-        (len + start).max(0)
-    } else {
-        start
-    };
-    let stop = if stop < 0 {
-        len + stop
-    } else {
-        stop.min(len - 1)
-    };
-    (start <= stop && start < len && stop >= 0).then_some((start as usize, stop as usize))
 }
 
 // ---- typed access to values, with WRONGTYPE ----
@@ -345,91 +283,4 @@ pub fn drop_if_empty(db: &mut Locked<'_>, key: &[u8]) {
     if empty {
         db.remove(key);
     }
-}
-
-/// Parses a SCAN-family cursor.
-pub fn parse_cursor(arg: &[u8]) -> Result<u64, CmdError> {
-    std::str::from_utf8(arg)
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .ok_or_else(|| CmdError::err("invalid cursor"))
-}
-
-/// The options of SCAN, HSCAN, SSCAN, ZSCAN: `MATCH pattern`, `COUNT n`, (SCAN only) `TYPE t`.
-#[derive(Debug, Default)]
-pub struct ScanOptions {
-    /// Only elements matching this glob.
-    pub pattern: Option<Bytes>,
-    /// Roughly how many elements to visit.
-    pub count: usize,
-    /// Only keys of this type.
-    pub type_name: Option<String>,
-}
-
-/// Parses `[MATCH p] [COUNT n] [TYPE t]` starting at `args[from]`.
-pub fn parse_scan_options(
-    args: &[Bytes],
-    from: usize,
-    allow_type: bool,
-) -> Result<ScanOptions, CmdError> {
-    let mut opts = ScanOptions {
-        count: 10,
-        ..ScanOptions::default()
-    };
-    let mut i = from;
-    while i < args.len() {
-        let value = args.get(i + 1).ok_or(CmdError::Syntax)?;
-        if is(&args[i], "match") {
-            opts.pattern = Some(value.clone());
-        } else if is(&args[i], "count") {
-            let n = parse_int(value)?;
-            if n < 1 {
-                return Err(CmdError::Syntax);
-            }
-            opts.count = n as usize;
-        } else if allow_type && is(&args[i], "type") {
-            opts.type_name = Some(String::from_utf8_lossy(value).to_ascii_lowercase());
-        } else {
-            return Err(CmdError::Syntax);
-        }
-        i += 2;
-    }
-    Ok(opts)
-}
-
-/// Writes a `[cursor, [elements...]]` SCAN reply.
-pub fn write_scan_reply(out: &mut BytesMut, cursor: u64, items: &[Bytes]) {
-    use crate::resp::ReplyWriter;
-    out.array(2);
-    out.bulk(itoa::Buffer::new().format(cursor).as_bytes());
-    out.array(items.len());
-    for item in items {
-        out.bulk(item);
-    }
-}
-
-/// One step of a cursor scan over an indexed collection of `len` elements, visiting from
-/// the top index down so elements swapped into holes by removals are never skipped.
-/// Cursor `0` starts; it encodes `position + 1`. Returns the indexes to visit and the
-/// next cursor (`0` when done).
-pub fn scan_step(cursor: u64, len: usize, count: usize) -> (std::ops::Range<usize>, u64) {
-    let top = if cursor == 0 {
-        len
-    } else {
-        (cursor as usize).min(len)
-    };
-    let bottom = top.saturating_sub(count);
-    let next = if bottom == 0 { 0 } else { bottom as u64 };
-    (bottom..top, next)
-}
-
-/// Parses a blocking command's timeout in seconds (`0` = forever), as Redis words it.
-pub fn parse_timeout(arg: &[u8]) -> Result<Option<std::time::Duration>, CmdError> {
-    let secs = parse_f64(arg)
-        .filter(|s| s.is_finite())
-        .ok_or_else(|| CmdError::err("timeout is not a float or out of range"))?;
-    if secs < 0.0 {
-        return Err(CmdError::err("timeout is negative"));
-    }
-    Ok((secs > 0.0).then(|| std::time::Duration::from_secs_f64(secs)))
 }

@@ -7,9 +7,6 @@
 //! test group, and client libraries send `HELLO` or `CLIENT SETNAME`. Answering them the
 //! way Redis does is what makes the server usable by real tools.
 
-use std::fmt::Write as _;
-use std::sync::atomic::Ordering;
-
 use bytes::Bytes;
 
 use super::{ADMIN, CmdError, CmdResult, Command, Ctx, FAST, Keys, NO_AUTH, READONLY, WRITE, is};
@@ -27,7 +24,7 @@ pub const COMMANDS: &[Command] = &[
     command!("quit", -1, FAST | NO_AUTH, none, quit),
     command!("auth", -2, FAST | NO_AUTH, none, auth),
     command!("hello", -1, FAST | NO_AUTH, none, hello),
-    command!("info", -1, 0, none, info),
+    command!("info", -1, 0, none, super::info::info),
     command!("config", -2, ADMIN, none, config),
     command!("command", -1, 0, none, command),
     command!("client", -2, 0, none, client),
@@ -96,10 +93,16 @@ fn auth(cx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
     Ok(Flow::Continue)
 }
 
+// ANCHOR: hello
+/// HELLO [protover [AUTH user pass] [SETNAME name]]: switch protocol, authenticate and
+/// name the connection in one round trip, answered with a map describing the server. In
+/// Redis's order: the version, then the options (all parsed before any acts), then the
+/// password, then the authentication check, then the name, and only then the switch.
 fn hello(cx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
-    if let Some(version) = args.get(1) {
-        match super::parse_i64(version) {
-            Some(2) => {}
+    let mut version = None;
+    if let Some(arg) = args.get(1) {
+        match super::parse_i64(arg) {
+            Some(v @ (2 | 3)) => version = Some(v),
             Some(_) => {
                 return Err(CmdError::Other(
                     "NOPROTO unsupported protocol version".into(),
@@ -112,29 +115,45 @@ fn hello(cx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
             }
         }
     }
+    let (mut credentials, mut name) = (None, None);
     let mut i = 2;
     while i < args.len() {
-        if is(&args[i], "auth") && i + 2 < args.len() {
-            check_password(cx, Some(&args[i + 1]), &args[i + 2])?;
+        let more = args.len() - 1 - i;
+        if is(&args[i], "auth") && more >= 2 {
+            credentials = Some((&args[i + 1], &args[i + 2]));
             i += 3;
-        } else if is(&args[i], "setname") && i + 1 < args.len() {
-            cx.session.name = Some(args[i + 1].clone());
+        } else if is(&args[i], "setname") && more >= 1 {
+            name = Some(&args[i + 1]);
             i += 2;
         } else {
-            return Err(CmdError::Syntax);
+            return Err(CmdError::err(format!(
+                "Syntax error in HELLO option '{}'",
+                String::from_utf8_lossy(&args[i])
+            )));
         }
+    }
+    if let Some((user, password)) = credentials {
+        check_password(cx, Some(user), password)?;
     }
     if !cx.session.authenticated {
         return Err(CmdError::Other("NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO <proto> AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time".into()));
     }
+    if let Some(name) = name {
+        check_client_name(name)?;
+        cx.session.name = (!name.is_empty()).then(|| name.clone());
+    }
+    if let Some(version) = version {
+        cx.out.set_resp3(version == 3);
+    }
+    let proto = cx.out.protocol();
     let out = &mut *cx.out;
-    out.array(14);
+    out.map(7);
     for (k, v) in [("server", "redis"), ("version", REDIS_VERSION)] {
         out.bulk(k.as_bytes());
         out.bulk(v.as_bytes());
     }
     out.bulk(b"proto");
-    out.int(2);
+    out.int(proto);
     out.bulk(b"id");
     out.int(cx.session.id as i64);
     for (k, v) in [("mode", "standalone"), ("role", "master")] {
@@ -145,170 +164,17 @@ fn hello(cx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
     out.array(0);
     Ok(Flow::Continue)
 }
+// ANCHOR_END: hello
 
-/// Seconds of user and system CPU this process used, from `/proc/self/stat`.
-fn cpu_seconds() -> (f64, f64) {
-    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
-    let after = stat.rsplit_once(')').map_or("", |(_, rest)| rest);
-    let fields: Vec<&str> = after.split_whitespace().collect();
-    let ticks = |i: usize| {
-        fields
-            .get(i)
-            .and_then(|f| f.parse::<f64>().ok())
-            .unwrap_or(0.0)
-            / 100.0
-    };
-    (ticks(11), ticks(12))
-}
-
-/// Resident memory in bytes, from `/proc/self/statm`.
-fn resident_bytes() -> u64 {
-    let statm = std::fs::read_to_string("/proc/self/statm").unwrap_or_default();
-    statm
-        .split_whitespace()
-        .nth(1)
-        .and_then(|p| p.parse::<u64>().ok())
-        .unwrap_or(0)
-        * 4096
-}
-
-const DEFAULT_SECTIONS: &[&str] = &[
-    "server",
-    "clients",
-    "memory",
-    "persistence",
-    "stats",
-    "replication",
-    "cpu",
-    "modules",
-    "errorstats",
-    "cluster",
-    "keyspace",
-];
-
-// ANCHOR: info
-fn info(cx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
-    let mut wanted: Vec<String> = Vec::new();
-    for arg in &args[1..] {
-        let name = String::from_utf8_lossy(arg).to_ascii_lowercase();
-        match name.as_str() {
-            "default" => wanted.extend(DEFAULT_SECTIONS.iter().map(|s| s.to_string())),
-            "all" | "everything" => {
-                wanted.extend(DEFAULT_SECTIONS.iter().map(|s| s.to_string()));
-                wanted.push("commandstats".into());
-                wanted.push("latencystats".into());
-            }
-            _ => wanted.push(name),
-        }
+/// CLIENT SETNAME's rule (HELLO SETNAME too): no spaces, newlines or other special bytes.
+fn check_client_name(name: &[u8]) -> Result<(), CmdError> {
+    if name.iter().any(|&b| b <= b' ' || b > b'~') {
+        return Err(CmdError::err(
+            "Client names cannot contain spaces, newlines or special characters.",
+        ));
     }
-    if wanted.is_empty() {
-        wanted.extend(DEFAULT_SECTIONS.iter().map(|s| s.to_string()));
-    }
-    let mut seen = Vec::new();
-    wanted.retain(|s| {
-        let fresh = !seen.contains(s);
-        seen.push(s.clone());
-        fresh
-    });
-    let server = cx.server;
-    let stats = &server.stats;
-    let config = server.config.read().clone();
-    let mut text = String::new();
-    for section in &wanted {
-        let start = text.len();
-        match section.as_str() {
-            "server" => {
-                let uptime = server.started.elapsed().as_secs();
-                let _ = write!(
-                    text,
-                    "# Server\r\nredis_version:{REDIS_VERSION}\r\nredis_mode:standalone\r\nimplementation:go-redis (Rust)\r\nos:{} {}\r\narch_bits:64\r\nprocess_id:{}\r\nrun_id:{}\r\ntcp_port:{}\r\nuptime_in_seconds:{uptime}\r\nuptime_in_days:{}\r\nhz:10\r\nexecutable:go-redis\r\n",
-                    std::env::consts::OS,
-                    std::env::consts::ARCH,
-                    std::process::id(),
-                    server.run_id,
-                    config.port,
-                    uptime / 86400
-                );
-            }
-            "clients" => {
-                let _ = write!(
-                    text,
-                    "# Clients\r\nconnected_clients:{}\r\nmaxclients:{}\r\nblocked_clients:{}\r\ntracking_clients:0\r\n",
-                    stats.connected_clients.load(Ordering::Relaxed),
-                    config.maxclients,
-                    stats.blocked_clients.load(Ordering::Relaxed)
-                );
-            }
-            "memory" => {
-                let rss = resident_bytes();
-                let _ = write!(
-                    text,
-                    "# Memory\r\nused_memory:{rss}\r\nused_memory_rss:{rss}\r\nmaxmemory:0\r\nmaxmemory_policy:noeviction\r\n"
-                );
-            }
-            "persistence" => {
-                let _ = write!(
-                    text,
-                    "# Persistence\r\nloading:0\r\nrdb_changes_since_last_save:0\r\nrdb_bgsave_in_progress:0\r\naof_enabled:{}\r\naof_rewrite_in_progress:0\r\n",
-                    u8::from(config.appendonly)
-                );
-            }
-            "stats" => {
-                let _ = write!(
-                    text,
-                    "# Stats\r\ntotal_connections_received:{}\r\ntotal_commands_processed:{}\r\nexpired_keys:{}\r\nevicted_keys:0\r\nkeyspace_hits:0\r\nkeyspace_misses:0\r\n",
-                    stats.total_connections.load(Ordering::Relaxed),
-                    stats.total_commands.load(Ordering::Relaxed),
-                    stats.expired_keys.load(Ordering::Relaxed)
-                );
-            }
-            "replication" => text.push_str(
-                "# Replication\r\nrole:master\r\nconnected_slaves:0\r\nmaster_repl_offset:0\r\n",
-            ),
-            "cpu" => {
-                let (user, sys) = cpu_seconds();
-                let _ = write!(
-                    text,
-                    "# CPU\r\nused_cpu_sys:{sys:.6}\r\nused_cpu_user:{user:.6}\r\nused_cpu_sys_children:0.000000\r\nused_cpu_user_children:0.000000\r\n"
-                );
-            }
-            "modules" => text.push_str("# Modules\r\n"),
-            "errorstats" => text.push_str("# Errorstats\r\n"),
-            "cluster" => text.push_str("# Cluster\r\ncluster_enabled:0\r\n"),
-            "keyspace" => {
-                text.push_str("# Keyspace\r\n");
-                for (i, db) in server.dbs().iter().enumerate() {
-                    let keys = db.len();
-                    if keys > 0 {
-                        let _ = write!(
-                            text,
-                            "db{i}:keys={keys},expires={},avg_ttl=0\r\n",
-                            db.expires_len()
-                        );
-                    }
-                }
-            }
-            "commandstats" => {
-                text.push_str("# Commandstats\r\n");
-                for (command, calls) in server.command_calls() {
-                    let _ = write!(
-                        text,
-                        "cmdstat_{}:calls={calls},usec=0,usec_per_call=0.00,rejected_calls=0,failed_calls=0\r\n",
-                        command.name
-                    );
-                }
-            }
-            "latencystats" => text.push_str("# Latencystats\r\n"),
-            _ => {}
-        }
-        if text.len() > start {
-            text.push_str("\r\n");
-        }
-    }
-    cx.out.bulk(text.trim_end().as_bytes());
-    Ok(Flow::Continue)
+    Ok(())
 }
-// ANCHOR_END: info
 
 fn config(cx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
     let sub = String::from_utf8_lossy(&args[1]).to_ascii_lowercase();
@@ -319,14 +185,14 @@ fn config(cx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
             for pattern in &args[2..] {
                 let pattern = pattern.to_ascii_lowercase();
                 for pair in &all {
-                    if super::keys::glob_match(&pattern, pair.0.as_bytes())
+                    if super::args::glob_match(&pattern, pair.0.as_bytes())
                         && !pairs.contains(&pair)
                     {
                         pairs.push(pair);
                     }
                 }
             }
-            cx.out.array(pairs.len() * 2);
+            cx.out.map(pairs.len());
             for (k, v) in pairs {
                 cx.out.bulk(k.as_bytes());
                 cx.out.bulk(v.as_bytes());
@@ -341,6 +207,12 @@ fn config(cx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
                 if matches!(name.as_str(), "port" | "bind" | "databases") {
                     return Err(CmdError::err(format!(
                         "CONFIG SET failed (possibly related to argument '{name}') - can't set immutable config"
+                    )));
+                }
+
+                if let Some(why) = crate::Config::refuses(&name, &value) {
+                    return Err(CmdError::err(format!(
+                        "CONFIG SET failed (possibly related to argument '{name}') - {why}"
                     )));
                 }
                 updated.set(&name, &value).map_err(|e| {
@@ -447,11 +319,7 @@ fn command(cx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
 fn client(cx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
     let sub = &args[1];
     if is(sub, "setname") && args.len() == 3 {
-        if args[2].iter().any(|&b| b <= b' ' || b > b'~') {
-            return Err(CmdError::err(
-                "Client names cannot contain spaces, newlines or special characters.",
-            ));
-        }
+        check_client_name(&args[2])?;
         cx.session.name = (!args[2].is_empty()).then(|| args[2].clone());
         cx.out.ok();
     } else if is(sub, "getname") && args.len() == 2 {
@@ -463,7 +331,7 @@ fn client(cx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
         cx.out.int(cx.session.id as i64);
     } else if (is(sub, "info") || is(sub, "list")) && args.len() >= 2 {
         let line = format!(
-            "id={} addr={} name={} db={} cmd=client\n",
+            "id={} addr={} name={} db={} resp={} cmd=client\n",
             cx.session.id,
             cx.session.addr,
             cx.session
@@ -471,9 +339,10 @@ fn client(cx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
                 .as_deref()
                 .map(String::from_utf8_lossy)
                 .unwrap_or_default(),
-            cx.session.db
+            cx.session.db,
+            cx.out.protocol()
         );
-        cx.out.bulk(line.as_bytes());
+        cx.out.verbatim("txt", line.as_bytes());
     } else if is(sub, "setinfo") || is(sub, "no-evict") || is(sub, "no-touch") {
         cx.out.ok();
     } else {

@@ -8,10 +8,10 @@
 
 use bytes::Bytes;
 use rand::Rng;
-use rand::seq::index::sample;
 
+use super::args::{MAX_RANDOM_REPLY, parse_numkeys_limit, random_indexes};
 use super::{
-    CmdError, CmdResult, Ctx, FAST, READONLY, WRITE, drop_if_empty, is, parse_cursor, parse_int,
+    CmdError, CmdResult, Ctx, FAST, READONLY, WRITE, drop_if_empty, parse_cursor, parse_int,
     parse_scan_options, scan_step, set, set_or_create,
 };
 use crate::command;
@@ -40,28 +40,6 @@ pub const COMMANDS: &[super::Command] = &[
     command!("sintercard", -3, READONLY, (2, -1, 1), sintercard),
     command!("sscan", -3, READONLY, (1, 1, 1), sscan),
 ];
-
-/// The most elements a SRANDMEMBER/HRANDFIELD/ZRANDMEMBER reply with a *negative* count
-/// (repeats allowed, so not bounded by the set) may hold. Redis streams
-/// any count and relies on output-buffer limits to cut the client off; we refuse counts
-/// beyond this up front (`ERR value is out of range`) so a single request can never make the
-/// server allocate without bound.
-pub const MAX_RANDOM_REPLY: u64 = 1 << 24;
-
-/// Random positions in `0..len` for SRANDMEMBER-style `count`s: a positive count gives
-/// distinct positions (at most `len`), a negative one `|count|` positions with repeats.
-pub fn random_indexes(len: usize, count: i64, rng: &mut impl Rng) -> Vec<usize> {
-    if len == 0 || count == 0 {
-        return Vec::new();
-    }
-    if count < 0 {
-        return (0..count.unsigned_abs())
-            .map(|_| rng.random_range(0..len))
-            .collect();
-    }
-    let count = (count as usize).min(len);
-    sample(rng, len, count).into_vec()
-}
 
 fn sadd(cx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
     let set = set_or_create(&mut cx.db, &args[1])?;
@@ -105,8 +83,12 @@ fn smismember(cx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
     Ok(Flow::Continue)
 }
 
-fn write_members<'a>(out: &mut bytes::BytesMut, members: impl ExactSizeIterator<Item = &'a Bytes>) {
-    out.array(members.len());
+/// A set reply: `~n` for RESP3 clients, an array for RESP2 ones.
+fn write_members<'a>(
+    out: &mut crate::resp::Output,
+    members: impl ExactSizeIterator<Item = &'a Bytes>,
+) {
+    out.set(members.len());
     for m in members {
         out.bulk(m);
     }
@@ -115,7 +97,7 @@ fn write_members<'a>(out: &mut bytes::BytesMut, members: impl ExactSizeIterator<
 fn smembers(cx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
     match set(&mut cx.db, &args[1])? {
         Some(s) => write_members(cx.out, s.iter()),
-        None => cx.out.array(0),
+        None => cx.out.set(0),
     }
     Ok(Flow::Continue)
 }
@@ -137,7 +119,7 @@ fn spop(cx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
     let Some(set) = set(&mut cx.db, &args[1])? else {
         match count {
             None => cx.out.null(),
-            Some(_) => cx.out.array(0),
+            Some(_) => cx.out.set(0),
         }
         return Ok(Flow::Continue);
     };
@@ -203,7 +185,13 @@ fn srandmember(cx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
 
 fn smove(cx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
     let (src, dst, member) = (&args[1], &args[2], &args[3]);
-    set(&mut cx.db, dst)?; // WRONGTYPE on the destination first
+    // Redis's order: a missing source is 0, then the source's type, then the
+    // destination's.
+    if set(&mut cx.db, src)?.is_none() {
+        cx.out.int(0);
+        return Ok(Flow::Continue);
+    }
+    set(&mut cx.db, dst)?;
     let Some(source) = set(&mut cx.db, src)? else {
         cx.out.int(0);
         return Ok(Flow::Continue);
@@ -311,37 +299,6 @@ fn sdiffstore(cx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
     algebra_store(cx, args, Op::Diff)
 }
 
-/// Parses `numkeys key... [LIMIT n]` (SINTERCARD, ZINTERCARD): the keys and the limit.
-pub fn parse_numkeys_limit(args: &[Bytes]) -> Result<(&[Bytes], usize), CmdError> {
-    let n = parse_int(&args[1]).map_err(|_| CmdError::err("numkeys should be greater than 0"))?;
-    if n <= 0 {
-        return Err(CmdError::err("numkeys should be greater than 0"));
-    }
-    let n = n as usize;
-    if n > args.len() - 2 {
-        return Err(CmdError::err(
-            "Number of keys can't be greater than number of args",
-        ));
-    }
-    let keys = &args[2..2 + n];
-    let mut limit = 0usize;
-    let mut i = 2 + n;
-    while i < args.len() {
-        if is(&args[i], "limit") && i + 1 < args.len() {
-            let l =
-                parse_int(&args[i + 1]).map_err(|_| CmdError::err("LIMIT can't be negative"))?;
-            if l < 0 {
-                return Err(CmdError::err("LIMIT can't be negative"));
-            }
-            limit = l as usize;
-            i += 2;
-        } else {
-            return Err(CmdError::Syntax);
-        }
-    }
-    Ok((keys, limit))
-}
-
 fn sintercard(cx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
     let (keys, limit) = parse_numkeys_limit(args)?;
     let keys = keys.to_vec();
@@ -368,7 +325,7 @@ fn sscan(cx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
                 && opts
                     .pattern
                     .as_ref()
-                    .is_none_or(|p| super::keys::glob_match(p, m))
+                    .is_none_or(|p| super::args::glob_match(p, m))
             {
                 items.push(m.clone());
             }

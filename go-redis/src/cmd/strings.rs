@@ -163,7 +163,7 @@ fn set(cx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
 }
 // ANCHOR_END: set
 
-fn write_optional(out: &mut BytesMut, value: Option<&[u8]>) {
+fn write_optional(out: &mut crate::resp::Output, value: Option<&[u8]>) {
     match value {
         Some(v) => out.bulk(v),
         None => out.null(),

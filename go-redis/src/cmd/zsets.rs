@@ -9,6 +9,7 @@
 use bytes::Bytes;
 use rand::Rng;
 
+use super::args::parse_mpop;
 use super::{
     CmdError, CmdResult, Ctx, FAST, READONLY, WRITE, clamp_range, drop_if_empty, is, parse_cursor,
     parse_f64, parse_float, parse_int, parse_scan_options, scan_step, zset, zset_or_create,
@@ -16,8 +17,8 @@ use super::{
 use crate::command;
 use crate::connection::Flow;
 use crate::db::Value;
-use crate::resp::ReplyWriter;
 use crate::resp::reply::format_double;
+use crate::resp::{Output, ReplyWriter};
 use crate::types::ZSet;
 use crate::types::zset::{LexBound, ScoreBound};
 
@@ -53,56 +54,91 @@ pub const COMMANDS: &[super::Command] = &[
     command!("zremrangebylex", 4, WRITE, (1, 1, 1), zremrangebylex),
     command!("zrandmember", -2, READONLY, (1, 1, 1), zrandmember),
     command!("zscan", -3, READONLY, (1, 1, 1), zscan),
+    command!("zmpop", -4, WRITE, (2, -1, 1), zmpop),
 ];
 
 // ANCHOR: zadd
-fn zadd(cx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
-    let (mut nx, mut xx, mut gt, mut lt, mut ch, mut incr) =
-        (false, false, false, false, false, false);
-    let mut i = 2;
-    while i < args.len() {
-        let a = &args[i];
-        if is(a, "nx") {
-            nx = true;
-        } else if is(a, "xx") {
-            xx = true;
-        } else if is(a, "gt") {
-            gt = true;
-        } else if is(a, "lt") {
-            lt = true;
-        } else if is(a, "ch") {
-            ch = true;
-        } else if is(a, "incr") {
-            incr = true;
-        } else {
-            break;
+/// ZADD's options, parsed (and checked against each other) before anything is read or
+/// changed, like mini-redis's `parse_frames` then `apply`.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct ZaddFlags {
+    /// NX: only add new members.
+    pub nx: bool,
+    /// XX: only update existing members.
+    pub xx: bool,
+    /// GT: only raise scores.
+    pub gt: bool,
+    /// LT: only lower scores.
+    pub lt: bool,
+    /// CH: count changed members too.
+    pub ch: bool,
+    /// INCR: add to the score, reply with the new score (ZINCRBY's form).
+    pub incr: bool,
+}
+
+impl ZaddFlags {
+    /// Parses `key [NX|XX] [GT|LT] [CH] [INCR] score member [score member ...]`: the flags
+    /// and the `(score, member)` pairs, with Redis's error for each conflict. Every score
+    /// is parsed here, so a bad one leaves the set untouched.
+    pub fn parse(args: &[Bytes]) -> Result<(ZaddFlags, Vec<(f64, Bytes)>), CmdError> {
+        let mut flags = ZaddFlags::default();
+        let mut i = 2;
+        while let Some(a) = args.get(i) {
+            let flag = if is(a, "nx") {
+                &mut flags.nx
+            } else if is(a, "xx") {
+                &mut flags.xx
+            } else if is(a, "gt") {
+                &mut flags.gt
+            } else if is(a, "lt") {
+                &mut flags.lt
+            } else if is(a, "ch") {
+                &mut flags.ch
+            } else if is(a, "incr") {
+                &mut flags.incr
+            } else {
+                break;
+            };
+            *flag = true;
+            i += 1;
         }
-        i += 1;
+        let pairs = &args[i..];
+        if pairs.is_empty() || !pairs.len().is_multiple_of(2) {
+            return Err(CmdError::Syntax);
+        }
+        if flags.nx && flags.xx {
+            return Err(CmdError::err(
+                "XX and NX options at the same time are not compatible",
+            ));
+        }
+        if (flags.nx && (flags.gt || flags.lt)) || (flags.gt && flags.lt) {
+            return Err(CmdError::err(
+                "GT, LT, and/or NX options at the same time are not compatible",
+            ));
+        }
+        if flags.incr && pairs.len() > 2 {
+            return Err(CmdError::err(
+                "INCR option supports a single increment-element pair",
+            ));
+        }
+        let pairs = pairs
+            .chunks_exact(2)
+            .map(|p| Ok((parse_float(&p[0])?, p[1].clone())))
+            .collect::<Result<Vec<_>, CmdError>>()?;
+        Ok((flags, pairs))
     }
-    let pairs = &args[i..];
-    if pairs.is_empty() || !pairs.len().is_multiple_of(2) {
-        return Err(CmdError::Syntax);
-    }
-    if nx && xx {
-        return Err(CmdError::err(
-            "XX and NX options at the same time are not compatible",
-        ));
-    }
-    if (nx && (gt || lt)) || (gt && lt) {
-        return Err(CmdError::err(
-            "GT, LT, and/or NX options at the same time are not compatible",
-        ));
-    }
-    if incr && pairs.len() > 2 {
-        return Err(CmdError::err(
-            "INCR option supports a single increment-element pair",
-        ));
-    }
-    // Parse every score before changing anything: a bad one must leave the set untouched.
-    let scores = pairs
-        .chunks_exact(2)
-        .map(|p| parse_float(&p[0]))
-        .collect::<Result<Vec<f64>, _>>()?;
+}
+
+fn zadd(cx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
+    let (flags, pairs) = ZaddFlags::parse(args)?;
+    let ZaddFlags {
+        nx,
+        xx,
+        gt,
+        lt,
+        ch,
+        incr,
+    } = flags;
     if xx && zset(&mut cx.db, &args[1])?.is_none() {
         // Nothing to update: do not create the key.
         if incr {
@@ -116,8 +152,8 @@ fn zadd(cx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
     let (mut added, mut changed) = (0, 0);
     let mut incr_result = None;
     // ANCHOR: ex_zadd
-    for (pair, &score) in pairs.chunks_exact(2).zip(&scores) {
-        let member = &pair[1];
+    for (score, member) in &pairs {
+        let score = *score;
         let current = set.score(member);
         let mut new = score;
         if incr {
@@ -313,12 +349,28 @@ fn select_range(
     })
 }
 
-fn write_pairs(out: &mut bytes::BytesMut, items: &[(Bytes, f64)], withscores: bool) {
-    out.array(items.len() * if withscores { 2 } else { 1 });
+fn write_pairs(out: &mut Output, items: &[(Bytes, f64)], withscores: bool) {
+    write_scored(out, items.iter().map(|(m, s)| (m, *s)), withscores, true);
+}
+
+/// Writes members, each followed by its score when `withscores`. RESP2 gets one flat list;
+/// a RESP3 client gets `[member, score]` pairs when `nested` (as Redis 7 answers ZRANGE,
+/// ZRANDMEMBER, ZUNION ... WITHSCORES, and ZPOPMIN with a count).
+pub fn write_scored<'a>(
+    out: &mut Output,
+    items: impl ExactSizeIterator<Item = (&'a Bytes, f64)>,
+    withscores: bool,
+    nested: bool,
+) {
+    let nested = nested && withscores && out.resp3();
+    out.array(items.len() * if withscores && !nested { 2 } else { 1 });
     for (m, s) in items {
+        if nested {
+            out.array(2);
+        }
         out.bulk(m);
         if withscores {
-            out.double(*s);
+            out.double(s);
         }
     }
 }
@@ -374,12 +426,12 @@ fn range_command(cx: &mut Ctx<'_>, args: &[Bytes], by: By, rev: bool, generic: b
         withscores: false,
     };
     let spec = parse_range_options(&args[4..], spec, generic)?;
+    // Redis parses the bounds before it looks the key up: a bad bound wins over
+    // WRONGTYPE, and a missing key still gets its bounds checked.
+    let empty = select_range(&ZSet::new(), &args[2], &args[3], &spec)?;
     let items = match zset(&mut cx.db, &args[1])? {
         Some(set) => select_range(set, &args[2], &args[3], &spec)?,
-        None => {
-            // Still validate the bounds, as Redis does for a missing key.
-            select_range(&ZSet::new(), &args[2], &args[3], &spec)?
-        }
+        None => empty,
     };
     write_pairs(cx.out, &items, spec.withscores);
     Ok(Flow::Continue)
@@ -443,26 +495,17 @@ fn zrangestore(cx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
 fn pop(cx: &mut Ctx<'_>, args: &[Bytes], max: bool) -> CmdResult {
     let count = match args.len() {
         2 => 1,
-        3 => {
-            let n = parse_int(&args[2])?;
-            if n < 0 {
-                return Err(CmdError::err("value is out of range, must be positive"));
-            }
-            n as usize
-        }
-        _ => {
-            let name = if max { "zpopmax" } else { "zpopmin" };
-            return Err(CmdError::err(format!(
-                "wrong number of arguments for '{name}' command"
-            )));
-        }
+        3 => super::args::parse_positive(&args[2])?,
+        _ => return Err(CmdError::Syntax),
     };
     let items = match zset(&mut cx.db, &args[1])? {
         Some(set) => set.pop(count, max),
         None => Vec::new(),
     };
     drop_if_empty(&mut cx.db, &args[1]);
-    write_pairs(cx.out, &items, true);
+    // Without a count the reply is one flat [member, score], even in RESP3.
+    let nested = args.len() == 3;
+    write_scored(cx.out, items.iter().map(|(m, s)| (m, *s)), true, nested);
     Ok(Flow::Continue)
 }
 
@@ -542,7 +585,7 @@ fn zrandmember(cx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
         _ => return Err(CmdError::Syntax),
     };
     let count = args.get(2).map(|c| parse_int(c)).transpose()?;
-    if count.is_some_and(|c| c < 0 && c.unsigned_abs() > super::sets::MAX_RANDOM_REPLY) {
+    if count.is_some_and(|c| c < 0 && c.unsigned_abs() > super::args::MAX_RANDOM_REPLY) {
         return Err(CmdError::err("value is out of range"));
     }
     let mut rng = rand::rng();
@@ -563,16 +606,12 @@ fn zrandmember(cx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
             }
         }
         Some(c) => {
-            let picks = super::sets::random_indexes(scores.len(), c, &mut rng);
-            cx.out.array(picks.len() * if with_scores { 2 } else { 1 });
-            for i in picks {
-                if let Some((m, s)) = scores.get_index(i) {
-                    cx.out.bulk(m);
-                    if with_scores {
-                        cx.out.double(*s);
-                    }
-                }
-            }
+            let picks = super::args::random_indexes(scores.len(), c, &mut rng);
+            let picked: Vec<(&Bytes, f64)> = picks
+                .into_iter()
+                .filter_map(|i| scores.get_index(i).map(|(m, s)| (m, *s)))
+                .collect();
+            write_scored(cx.out, picked.into_iter(), with_scores, true);
         }
     }
     Ok(Flow::Continue)
@@ -592,7 +631,7 @@ fn zscan(cx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
                 && opts
                     .pattern
                     .as_ref()
-                    .is_none_or(|p| super::keys::glob_match(p, m))
+                    .is_none_or(|p| super::args::glob_match(p, m))
             {
                 items.push(m.clone());
                 items.push(Bytes::from(format_double(*s)));
@@ -603,277 +642,6 @@ fn zscan(cx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
     Ok(Flow::Continue)
 }
 
-// ---- ZUNION / ZINTER / ZDIFF and their STORE forms, ZINTERCARD, ZMPOP ----
-
-/// The algebra commands over sorted sets (plain sets count as score 1).
-pub const ALGEBRA: &[super::Command] = &[
-    command!("zunion", -3, READONLY, (1, -1, 1), zunion),
-    command!("zinter", -3, READONLY, (1, -1, 1), zinter),
-    command!("zdiff", -3, READONLY, (1, -1, 1), zdiff),
-    command!("zunionstore", -4, WRITE, (1, -1, 1), zunionstore),
-    command!("zinterstore", -4, WRITE, (1, -1, 1), zinterstore),
-    command!("zdiffstore", -4, WRITE, (1, -1, 1), zdiffstore),
-    command!("zintercard", -3, READONLY, (2, -1, 1), zintercard),
-    command!("zmpop", -4, WRITE, (2, -1, 1), zmpop),
-];
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum SetOp {
-    Union,
-    Inter,
-    Diff,
-}
-
-#[derive(Debug, Clone, Copy)]
-enum Aggregate {
-    Sum,
-    Min,
-    Max,
-}
-
-fn aggregate(how: Aggregate, a: f64, b: f64) -> f64 {
-    match how {
-        Aggregate::Sum => {
-            let s = a + b;
-            if s.is_nan() { 0.0 } else { s }
-        }
-        Aggregate::Min => a.min(b),
-        Aggregate::Max => a.max(b),
-    }
-}
-
-/// Reads `key` as a list of (member, score): a sorted set, or a set with scores of 1.
-fn read_scored(cx: &mut Ctx<'_>, key: &[u8]) -> Result<Option<Vec<(Bytes, f64)>>, CmdError> {
-    match cx.db.get(key) {
-        None => Ok(None),
-        Some(Value::ZSet(z)) => Ok(Some(z.iter().map(|(m, s)| (m.clone(), s)).collect())),
-        Some(Value::Set(s)) => Ok(Some(s.iter().map(|m| (m.clone(), 1.0)).collect())),
-        Some(_) => Err(CmdError::WrongType),
-    }
-}
-
-/// Parses `numkeys key... [WEIGHTS w...] [AGGREGATE SUM|MIN|MAX] [WITHSCORES]` starting
-/// at `args[at]` and computes the result as a sorted set.
-fn zset_op(
-    cx: &mut Ctx<'_>,
-    args: &[Bytes],
-    at: usize,
-    op: SetOp,
-    name: &str,
-    allow_withscores: bool,
-) -> Result<(ZSet, bool), CmdError> {
-    let numkeys = parse_int(&args[at])?;
-    if numkeys < 1 {
-        return Err(CmdError::err(format!(
-            "at least 1 input key is needed for '{name}' command"
-        )));
-    }
-    let numkeys = numkeys as usize;
-    if numkeys > args.len() - at - 1 {
-        return Err(CmdError::Syntax);
-    }
-    let keys = &args[at + 1..at + 1 + numkeys];
-    let mut weights = vec![1.0; numkeys];
-    let mut how = Aggregate::Sum;
-    let mut withscores = false;
-    let mut i = at + 1 + numkeys;
-    while i < args.len() {
-        if op != SetOp::Diff && is(&args[i], "weights") && i + numkeys < args.len() {
-            for (j, w) in weights.iter_mut().enumerate() {
-                *w = parse_f64(&args[i + 1 + j])
-                    .ok_or_else(|| CmdError::err("weight value is not a float"))?;
-            }
-            i += numkeys + 1;
-        } else if op != SetOp::Diff && is(&args[i], "aggregate") && i + 1 < args.len() {
-            how = if is(&args[i + 1], "sum") {
-                Aggregate::Sum
-            } else if is(&args[i + 1], "min") {
-                Aggregate::Min
-            } else if is(&args[i + 1], "max") {
-                Aggregate::Max
-            } else {
-                return Err(CmdError::Syntax);
-            };
-            i += 2;
-        } else if allow_withscores && is(&args[i], "withscores") {
-            withscores = true;
-            i += 1;
-        } else {
-            return Err(CmdError::Syntax);
-        }
-    }
-    let mut inputs = Vec::with_capacity(numkeys);
-    for key in keys {
-        inputs.push(read_scored(cx, key)?);
-    }
-    let weighted = |s: f64, w: f64| {
-        let v = s * w;
-        if v.is_nan() { 0.0 } else { v }
-    };
-    let mut result = ZSet::new();
-    match op {
-        SetOp::Union => {
-            for (input, &w) in inputs.iter().zip(&weights) {
-                for (m, s) in input.iter().flatten() {
-                    let v = weighted(*s, w);
-                    let next = match result.score(m) {
-                        Some(old) => aggregate(how, old, v),
-                        None => v,
-                    };
-                    result.insert(m, next);
-                }
-            }
-        }
-        SetOp::Inter => {
-            if inputs.iter().all(Option::is_some) {
-                let maps: Vec<std::collections::HashMap<&Bytes, f64>> = inputs
-                    .iter()
-                    .flatten()
-                    .map(|v| v.iter().map(|(m, s)| (m, *s)).collect())
-                    .collect();
-                if let Some(first) = inputs[0].as_ref() {
-                    'members: for (m, s) in first {
-                        let mut acc = weighted(*s, weights[0]);
-                        for (j, map) in maps.iter().enumerate().skip(1) {
-                            match map.get(m) {
-                                Some(&other) => {
-                                    acc = aggregate(how, acc, weighted(other, weights[j]))
-                                }
-                                None => continue 'members,
-                            }
-                        }
-                        result.insert(m, acc);
-                    }
-                }
-            }
-        }
-        SetOp::Diff => {
-            if let Some(first) = inputs[0].as_ref() {
-                let others: Vec<std::collections::HashSet<&Bytes>> = inputs[1..]
-                    .iter()
-                    .flatten()
-                    .map(|v| v.iter().map(|(m, _)| m).collect())
-                    .collect();
-                for (m, s) in first {
-                    if !others.iter().any(|o| o.contains(m)) {
-                        result.insert(m, *s);
-                    }
-                }
-            }
-        }
-    }
-    Ok((result, withscores))
-}
-
-fn write_zset(out: &mut bytes::BytesMut, set: &ZSet, withscores: bool) {
-    out.array(set.len() * if withscores { 2 } else { 1 });
-    for (m, s) in set.iter() {
-        out.bulk(m);
-        if withscores {
-            out.double(s);
-        }
-    }
-}
-
-fn zop(cx: &mut Ctx<'_>, args: &[Bytes], op: SetOp, name: &str) -> CmdResult {
-    let (set, withscores) = zset_op(cx, args, 1, op, name, true)?;
-    write_zset(cx.out, &set, withscores);
-    Ok(Flow::Continue)
-}
-
-fn zop_store(cx: &mut Ctx<'_>, args: &[Bytes], op: SetOp, name: &str) -> CmdResult {
-    let (set, _) = zset_op(cx, args, 2, op, name, false)?;
-    let len = set.len();
-    if len == 0 {
-        cx.db.remove(&args[1]);
-    } else {
-        cx.db.set(&args[1], Value::ZSet(Box::new(set)), false);
-    }
-    cx.out.int(len as i64);
-    Ok(Flow::Continue)
-}
-
-fn zunion(cx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
-    zop(cx, args, SetOp::Union, "zunion")
-}
-
-fn zinter(cx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
-    zop(cx, args, SetOp::Inter, "zinter")
-}
-
-fn zdiff(cx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
-    zop(cx, args, SetOp::Diff, "zdiff")
-}
-
-fn zunionstore(cx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
-    zop_store(cx, args, SetOp::Union, "zunionstore")
-}
-
-fn zinterstore(cx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
-    zop_store(cx, args, SetOp::Inter, "zinterstore")
-}
-
-fn zdiffstore(cx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
-    zop_store(cx, args, SetOp::Diff, "zdiffstore")
-}
-
-fn zintercard(cx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
-    let n = parse_int(&args[1]).map_err(|_| CmdError::err("numkeys should be greater than 0"))?;
-    if n < 1 {
-        return Err(CmdError::err(
-            "at least 1 input key is needed for 'zintercard' command",
-        ));
-    }
-    let (keys, limit) = super::sets::parse_numkeys_limit(args)?;
-    let mut rebuilt: Vec<Bytes> = vec![Bytes::from_static(b"zinter"), args[1].clone()];
-    rebuilt.extend(keys.iter().cloned());
-    let (set, _) = zset_op(cx, &rebuilt, 1, SetOp::Inter, "zintercard", false)?;
-    let len = if limit == 0 {
-        set.len()
-    } else {
-        set.len().min(limit)
-    };
-    cx.out.int(len as i64);
-    Ok(Flow::Continue)
-}
-
-/// Parses `numkeys key... <where> [COUNT n]` (ZMPOP, LMPOP): keys, the word, the count.
-pub fn parse_mpop<'a>(
-    args: &'a [Bytes],
-    words: [&str; 2],
-) -> Result<(&'a [Bytes], bool, usize), CmdError> {
-    let n = parse_int(&args[1])
-        .ok()
-        .filter(|&n| n > 0)
-        .ok_or_else(|| CmdError::err("numkeys should be greater than 0"))? as usize;
-    if n + 2 >= args.len() {
-        return Err(CmdError::Syntax);
-    }
-    let keys = &args[2..2 + n];
-    let which = &args[2 + n];
-    let second = if is(which, words[0]) {
-        false
-    } else if is(which, words[1]) {
-        true
-    } else {
-        return Err(CmdError::Syntax);
-    };
-    let mut count = 1usize;
-    let rest = &args[3 + n..];
-    match rest {
-        [] => {}
-        [word, value] if is(word, "count") => {
-            let c = parse_int(value)
-                .ok()
-                .filter(|&c| c > 0)
-                .ok_or_else(|| CmdError::err("count should be greater than 0"))?;
-            count = c as usize;
-        }
-        _ => return Err(CmdError::Syntax),
-    }
-    Ok((keys, second, count))
-}
-
 fn zmpop(cx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
     if !mpop_zset(cx, args)? {
         cx.out.null_array();
@@ -882,7 +650,7 @@ fn zmpop(cx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
 }
 
 /// ZMPOP's work on `args` (`args[1]` is numkeys); `false` when every set is empty.
-fn mpop_zset(cx: &mut Ctx<'_>, args: &[Bytes]) -> Result<bool, CmdError> {
+pub(crate) fn mpop_zset(cx: &mut Ctx<'_>, args: &[Bytes]) -> Result<bool, CmdError> {
     let (keys, max, count) = parse_mpop(args, ["min", "max"])?;
     for key in keys {
         if let Some(set) = zset(&mut cx.db, key)? {
@@ -900,44 +668,4 @@ fn mpop_zset(cx: &mut Ctx<'_>, args: &[Bytes]) -> Result<bool, CmdError> {
         }
     }
     Ok(false)
-}
-
-/// The blocking sorted-set pops.
-pub const BLOCKING: &[super::Command] = &[
-    command!("bzpopmin", -3, WRITE, (1, -2, 1), bzpopmin),
-    command!("bzpopmax", -3, WRITE, (1, -2, 1), bzpopmax),
-    command!("bzmpop", -5, WRITE, (3, -1, 1), bzmpop),
-];
-
-fn bzpop(cx: &mut Ctx<'_>, args: &[Bytes], max: bool) -> CmdResult {
-    let timeout = super::parse_timeout(&args[args.len() - 1])?;
-    for key in &args[1..args.len() - 1] {
-        if let Some(set) = zset(&mut cx.db, key)?
-            && let Some((member, score)) = set.pop(1, max).pop()
-        {
-            drop_if_empty(&mut cx.db, key);
-            cx.out.array(3);
-            cx.out.bulk(key);
-            cx.out.bulk(&member);
-            cx.out.double(score);
-            return Ok(Flow::Continue);
-        }
-    }
-    Ok(Flow::Block(timeout))
-}
-
-fn bzpopmin(cx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
-    bzpop(cx, args, false)
-}
-
-fn bzpopmax(cx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
-    bzpop(cx, args, true)
-}
-
-fn bzmpop(cx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
-    let timeout = super::parse_timeout(&args[1])?;
-    if mpop_zset(cx, &args[1..])? {
-        return Ok(Flow::Continue);
-    }
-    Ok(Flow::Block(timeout))
 }

@@ -1,11 +1,11 @@
-//! Day 3 — the database server: sixteen keyspaces, client sessions and command dispatch.
+//! Day 3 — the database server's state: sixteen keyspaces, client sessions, counters.
 //!
-//! [`Server`] is what day 2's connection loop hands every request to (it implements
-//! [`Executor`]). For each request it finds the command in the table ([`crate::cmd`]),
-//! checks the argument count and authentication with Redis's exact error words, locks the
-//! shards of the keys the command names ([`keyspace::Db::lock`]), and runs it. A
-//! [`Session`] is one client's state: which database it selected, whether it has
-//! authenticated.
+//! [`Server`] holds everything a command may touch: the databases ([`keyspace::Db`]), the
+//! live configuration, the counters INFO reports. A [`Session`] is one client's state:
+//! which database it selected, whether it has authenticated. This module knows nothing
+//! of commands (like mini-redis's `db.rs`, it imports nothing from the command side): the
+//! command table and the dispatcher that runs a request against this state live in
+//! [`crate::cmd`].
 
 pub mod expire;
 pub mod keyspace;
@@ -13,14 +13,10 @@ pub mod keyspace;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
-use bytes::{Bytes, BytesMut};
+use bytes::Bytes;
 use parking_lot::{Mutex, RwLock};
-use tokio::net::TcpStream;
 
-use crate::cmd::{self, Ctx, Keys};
 use crate::config::Config;
-use crate::connection::{Executor, Flow};
-use crate::resp::ReplyWriter;
 pub use keyspace::{Db, Entry, Locked, Value};
 
 /// The current time in Unix milliseconds (the clock TTLs are kept in).
@@ -43,12 +39,22 @@ pub struct Session {
     pub name: Option<Bytes>,
     /// The peer address, for CLIENT LIST.
     pub addr: String,
-    /// The request this client is blocked on (BLPOP ...), if any.
-    pub blocked: Option<Vec<Bytes>>,
+    /// Day 4: the request this client is blocked on (BLPOP ...), if any; set by the
+    /// blocking commands, served by [`crate::cmd::blocking`].
+    pub blocked: Option<Blocked>,
+}
+
+/// Day 4: a blocking command that found nothing to serve, kept to be run again.
+#[derive(Debug, Clone)]
+pub struct Blocked {
+    /// The request, name first.
+    pub args: Vec<Bytes>,
+    /// How long to wait at most (`None` = forever).
+    pub timeout: Option<std::time::Duration>,
 }
 
 /// Server-wide counters for INFO.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct Stats {
     /// Clients connected now.
     pub connected_clients: AtomicUsize,
@@ -58,9 +64,35 @@ pub struct Stats {
     pub total_commands: AtomicU64,
     /// Keys removed by expiry.
     pub expired_keys: AtomicU64,
+    /// Connections refused because `maxclients` were connected.
+    pub rejected_connections: AtomicU64,
     /// Clients waiting in a blocking command.
     pub blocked_clients: AtomicUsize,
+    /// Calls per command, indexed by the command's position in the command table
+    /// (INFO commandstats).
+    pub calls: Box<[AtomicU64]>,
     next_client_id: AtomicU64,
+}
+
+impl Stats {
+    /// Counters for a server whose command table has `commands` entries.
+    pub fn new(commands: usize) -> Self {
+        Self {
+            connected_clients: AtomicUsize::new(0),
+            total_connections: AtomicU64::new(0),
+            total_commands: AtomicU64::new(0),
+            expired_keys: AtomicU64::new(0),
+            rejected_connections: AtomicU64::new(0),
+            blocked_clients: AtomicUsize::new(0),
+            calls: (0..commands).map(|_| AtomicU64::new(0)).collect(),
+            next_client_id: AtomicU64::new(0),
+        }
+    }
+
+    /// A fresh client id (CLIENT ID): 1, 2, 3, ...
+    pub fn next_client_id(&self) -> u64 {
+        self.next_client_id.fetch_add(1, Ordering::Relaxed) + 1
+    }
 }
 
 /// The whole server state: the databases, the configuration, the counters.
@@ -76,14 +108,15 @@ pub struct Server {
     /// A random id for this run (INFO's run_id).
     pub run_id: String,
     cross_db: Mutex<()>,
-    calls: Box<[AtomicU64]>,
-    /// Woken after every write while clients are blocked (BLPOP and friends retry then).
-    wakeups: tokio::sync::Notify,
+    /// Day 4: woken after every command while clients are blocked (BLPOP and friends
+    /// look again then; see [`crate::cmd::blocking`]).
+    pub wakeups: tokio::sync::Notify,
 }
 
 impl Server {
-    /// A server with `config.databases` empty databases.
-    pub fn new(config: Config) -> Self {
+    /// A server with `config.databases` empty databases, counting calls for a command
+    /// table of `commands` entries.
+    pub fn new(config: Config, commands: usize) -> Self {
         let count = config.databases.max(1);
         let run_id: String = (0..40)
             .map(|_| char::from_digit(rand::random_range(0..16u32), 16).unwrap_or('0'))
@@ -91,22 +124,12 @@ impl Server {
         Self {
             dbs: (0..count).map(|_| Db::new()).collect(),
             config: RwLock::new(config),
-            stats: Stats::default(),
+            stats: Stats::new(commands),
             started: Instant::now(),
             run_id,
             cross_db: Mutex::new(()),
-            calls: cmd::all_commands().map(|_| AtomicU64::new(0)).collect(),
             wakeups: tokio::sync::Notify::new(),
         }
-    }
-
-    /// Every command called at least once, with its call count (INFO commandstats).
-    pub fn command_calls(&self) -> Vec<(&'static cmd::Command, u64)> {
-        cmd::all_commands()
-            .zip(self.calls.iter())
-            .map(|(c, n)| (c, n.load(Ordering::Relaxed)))
-            .filter(|(_, n)| *n > 0)
-            .collect()
     }
 
     /// Database number `index`.
@@ -133,137 +156,5 @@ impl Server {
     /// take it *before* any shard lock, so two of them can never wait on each other.
     pub fn cross_db_guard(&self) -> parking_lot::MutexGuard<'_, ()> {
         self.cross_db.lock()
-    }
-
-    // ANCHOR: dispatch
-    /// Runs one request for `session`, appending the reply to `out`.
-    pub fn dispatch(&self, session: &mut Session, args: &[Bytes], out: &mut BytesMut) -> Flow {
-        self.stats.total_commands.fetch_add(1, Ordering::Relaxed);
-        let Some((index, command)) = cmd::lookup_indexed(&args[0]) else {
-            out.error(&cmd::unknown_command_message(args));
-            return Flow::Continue;
-        };
-        self.calls[index].fetch_add(1, Ordering::Relaxed);
-        // ANCHOR: ex_dispatch
-        if !session.authenticated && command.flags & cmd::NO_AUTH == 0 {
-            out.error("NOAUTH Authentication required.");
-            return Flow::Continue;
-        }
-        let argc = args.len() as i32;
-        if (command.arity > 0 && argc != command.arity) || argc < -command.arity {
-            out.error(&format!(
-                "ERR wrong number of arguments for '{}' command",
-                command.name
-            ));
-            return Flow::Continue;
-        }
-        let db = &self.dbs[session.db];
-        let now = now_ms();
-        let locked = match command.keys {
-            Keys::None => db.lock(std::iter::empty(), now),
-            Keys::All => db.lock_all(now),
-            Keys::Range(first, last, step) => db.lock(key_args(args, first, last, step), now),
-        };
-        let mut ctx = Ctx {
-            db: locked,
-            out,
-            session,
-            server: self,
-        };
-        match (command.run)(&mut ctx, args) {
-            Ok(flow) => flow,
-            Err(err) => {
-                ctx.out.error(&err.to_string());
-                Flow::Continue
-            }
-        }
-        // ANCHOR_END: ex_dispatch
-    }
-    // ANCHOR_END: dispatch
-}
-
-/// The key arguments named by a `(first, last, step)` key spec; `last < 0` counts from
-/// the end, as in Redis's command table.
-pub fn key_args(args: &[Bytes], first: i32, last: i32, step: usize) -> impl Iterator<Item = &[u8]> {
-    let len = args.len() as i32;
-    let last = if last < 0 {
-        len + last
-    } else {
-        last.min(len - 1)
-    };
-    let first = first.max(1);
-    (first..=last)
-        .step_by(step.max(1))
-        .filter_map(move |i| args.get(i as usize).map(|a| a.as_ref()))
-}
-
-impl Executor for Server {
-    type Session = Session;
-
-    fn open_session(&self, stream: &TcpStream) -> Session {
-        self.stats.connected_clients.fetch_add(1, Ordering::Relaxed);
-        self.stats.total_connections.fetch_add(1, Ordering::Relaxed);
-        Session {
-            id: self.stats.next_client_id.fetch_add(1, Ordering::Relaxed) + 1,
-            db: 0,
-            authenticated: self.config.read().requirepass.is_none(),
-            name: None,
-            blocked: None,
-            addr: stream
-                .peer_addr()
-                .map(|a| a.to_string())
-                .unwrap_or_default(),
-        }
-    }
-
-    fn execute(&self, session: &mut Session, args: Vec<Bytes>, out: &mut BytesMut) -> Flow {
-        let flow = self.dispatch(session, &args, out);
-        if let Flow::Block(_) = flow {
-            self.stats.blocked_clients.fetch_add(1, Ordering::Relaxed);
-            session.blocked = Some(args);
-        } else if self.stats.blocked_clients.load(Ordering::Relaxed) > 0 {
-            // Something may have been pushed that a blocked client waits for.
-            self.wakeups.notify_waiters();
-        }
-        flow
-    }
-
-    fn close_session(&self, session: &mut Session) {
-        self.stats.connected_clients.fetch_sub(1, Ordering::Relaxed);
-        if session.blocked.take().is_some() {
-            self.stats.blocked_clients.fetch_sub(1, Ordering::Relaxed);
-        }
-    }
-
-    fn wakeups(&self) -> Option<&tokio::sync::Notify> {
-        Some(&self.wakeups)
-    }
-
-    fn retry_blocked(&self, session: &mut Session, out: &mut BytesMut) -> Flow {
-        let Some(args) = session.blocked.take() else {
-            return Flow::Continue;
-        };
-        let flow = self.dispatch(session, &args, out);
-        if let Flow::Block(_) = flow {
-            session.blocked = Some(args);
-        } else {
-            self.stats.blocked_clients.fetch_sub(1, Ordering::Relaxed);
-            // Serving this client changed data too (BLMOVE pushes): let others look.
-            self.wakeups.notify_waiters();
-        }
-        flow
-    }
-
-    fn blocked_timed_out(&self, session: &mut Session, out: &mut BytesMut) {
-        let Some(args) = session.blocked.take() else {
-            return;
-        };
-        self.stats.blocked_clients.fetch_sub(1, Ordering::Relaxed);
-        // BLMOVE and BRPOPLPUSH answer a null bulk; the others a null array.
-        if cmd::is(&args[0], "blmove") || cmd::is(&args[0], "brpoplpush") {
-            out.null();
-        } else {
-            out.null_array();
-        }
     }
 }

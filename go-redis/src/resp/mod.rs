@@ -12,6 +12,10 @@
 //! *2\r\n:1\r\n:2\r\n                   array, possibly nested; *-1\r\n is the null array
 //! ```
 //!
+//! RESP3, which a client asks for with `HELLO 3`, adds typed replies: `%` maps, `~` sets,
+//! `,` doubles, `_` the one null, `#` booleans, `=` verbatim strings, `(` big numbers and
+//! `>` pushes. [`Output`] writes whichever protocol its connection chose.
+//!
 //! [`frame`] is the value type (used by clients and tests), [`parser`] turns a stream of
 //! bytes into requests without waiting for whole frames twice, and [`reply`] encodes answers
 //! straight into the connection's output buffer.
@@ -22,4 +26,4 @@ pub mod reply;
 
 pub use frame::Frame;
 pub use parser::{ProtocolError, RequestParser};
-pub use reply::ReplyWriter;
+pub use reply::{Output, ReplyWriter};

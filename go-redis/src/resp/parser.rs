@@ -25,6 +25,11 @@ use bytes::{Buf, Bytes, BytesMut};
 pub const MAX_BULK: usize = 512 * 1024 * 1024;
 /// The most arguments one multibulk request may announce (1024 × 1024, as in Redis).
 pub const MAX_MULTIBULK: usize = 1024 * 1024;
+/// Before AUTH succeeds, the most arguments a request may have (Redis's fix for
+/// CVE-2021-32675: an unauthenticated client must not make the server buffer much).
+pub const MAX_UNAUTHENTICATED_ARGS: usize = 10;
+/// Before AUTH succeeds, the longest bulk string accepted (16 KB, as in Redis).
+pub const MAX_UNAUTHENTICATED_BULK: usize = 16 * 1024;
 /// The longest inline request, or `*`/`$` header line, before giving up (64 KB, as Redis).
 pub const MAX_INLINE: usize = 64 * 1024;
 
@@ -54,6 +59,12 @@ pub enum ProtocolError {
     /// A `$` header line without a newline in [`MAX_INLINE`] bytes.
     #[error("too big bulk count string")]
     TooBigBulkCount,
+    /// Before AUTH, a request of more than [`MAX_UNAUTHENTICATED_ARGS`] arguments.
+    #[error("unauthenticated multibulk length")]
+    UnauthenticatedMultibulkLength,
+    /// Before AUTH, a bulk longer than [`MAX_UNAUTHENTICATED_BULK`].
+    #[error("unauthenticated bulk length")]
+    UnauthenticatedBulkLength,
 }
 
 /// Parses requests out of a connection's read buffer, remembering where it stopped.
@@ -65,6 +76,8 @@ pub struct RequestParser {
     remaining: usize,
     /// The length of the bulk whose `$` header was read but whose bytes were not.
     bulk_len: Option<usize>,
+    /// The client has not authenticated yet: tight limits apply.
+    unauthenticated: bool,
 }
 
 impl RequestParser {
@@ -78,14 +91,45 @@ impl RequestParser {
         self.bulk_len.map_or(0, |len| len + 2)
     }
 
-    // ANCHOR: next_request
+    /// Applies (or lifts) the limits for a client that has not authenticated yet: at most
+    /// [`MAX_UNAUTHENTICATED_ARGS`] arguments and [`MAX_UNAUTHENTICATED_BULK`] bytes per
+    /// bulk, so a stranger cannot make the server hold megabytes for it.
+    pub fn set_unauthenticated(&mut self, unauthenticated: bool) {
+        self.unauthenticated = unauthenticated;
+    }
+
     /// Takes the next complete request out of `buf`: `Ok(Some(args))`, or `Ok(None)` when
     /// more bytes are needed (what was consumed so far is remembered). Empty requests
-    /// (`*0`, a blank inline line) are skipped.
+    /// (`*0`, a blank inline line) are skipped. Before AUTH, the tight limits of
+    /// [`RequestParser::set_unauthenticated`] apply, checked as soon as a header announces
+    /// too much.
     pub fn next_request(
         &mut self,
         buf: &mut BytesMut,
     ) -> Result<Option<Vec<Bytes>>, ProtocolError> {
+        let request = self.parse_request(buf)?;
+        if self.unauthenticated {
+            let announced = self.remaining + self.args.len();
+            let args = request.as_ref().map_or(0, Vec::len);
+            if announced.max(args) > MAX_UNAUTHENTICATED_ARGS {
+                return Err(ProtocolError::UnauthenticatedMultibulkLength);
+            }
+            let longest = request
+                .iter()
+                .flatten()
+                .map(Bytes::len)
+                .chain(self.bulk_len)
+                .max();
+            if longest.is_some_and(|len| len > MAX_UNAUTHENTICATED_BULK) {
+                return Err(ProtocolError::UnauthenticatedBulkLength);
+            }
+        }
+        Ok(request)
+    }
+
+    // ANCHOR: next_request
+    /// The parser proper: the next complete request in `buf`, or `Ok(None)` for more bytes.
+    fn parse_request(&mut self, buf: &mut BytesMut) -> Result<Option<Vec<Bytes>>, ProtocolError> {
         loop {
             if self.remaining == 0 {
                 let Some(&first) = buf.first() else {
@@ -164,9 +208,31 @@ fn header_line(buf: &mut BytesMut, too_big: ProtocolError) -> Result<Option<Byte
 }
 
 /// Parses a decimal length; `None` if it is not a number or exceeds `max`.
+/// Reads a signed decimal header (`*3`, `$-1`) like Redis's `string2ll`, straight from the
+/// bytes: no UTF-8 check and no `str::parse` on the hot path of every request.
 fn parse_len(digits: &[u8], max: i64) -> Option<i64> {
-    let text = std::str::from_utf8(digits).ok()?;
-    let n: i64 = text.parse().ok()?;
+    let (negative, body) = match digits.split_first()? {
+        (b'-', rest) => (true, rest),
+        (b'+', rest) => (false, rest),
+        _ => (false, digits),
+    };
+    if body.is_empty() {
+        return None;
+    }
+    let mut n: i64 = 0;
+    for &b in body {
+        if !b.is_ascii_digit() {
+            return None;
+        }
+        let digit = i64::from(b - b'0');
+        // Accumulate negatives downwards so i64::MIN itself still fits.
+        n = n.checked_mul(10)?;
+        n = if negative {
+            n.checked_sub(digit)?
+        } else {
+            n.checked_add(digit)?
+        };
+    }
     (n <= max).then_some(n)
 }
 

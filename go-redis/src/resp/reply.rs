@@ -9,7 +9,8 @@
 
 use bytes::{BufMut, BytesMut};
 
-/// Writes RESP values at the end of a buffer. Implemented for [`BytesMut`].
+/// Writes RESP values at the end of a buffer. Implemented for [`BytesMut`] (always RESP2)
+/// and for [`Output`] (RESP2 or RESP3, as the client chose with HELLO).
 pub trait ReplyWriter {
     /// `+OK\r\n`.
     fn ok(&mut self);
@@ -27,8 +28,43 @@ pub trait ReplyWriter {
     fn null_array(&mut self);
     /// `*<len>\r\n`: an array header; the caller then writes exactly `len` values.
     fn array(&mut self, len: usize);
-    /// A double as a bulk string, formatted like Redis's `%.17g` (ZSCORE, ZINCRBY).
+    /// A double as a bulk string, formatted like Redis's `%.17g` (ZSCORE, ZINCRBY); a RESP3
+    /// double (`,1.5`) when the client speaks RESP3.
     fn double(&mut self, value: f64);
+    /// A map header of `len` key-value pairs (HGETALL, CONFIG GET, HELLO): `%<len>` in
+    /// RESP3, an array of `2 * len` values in RESP2. The caller then writes the pairs.
+    fn map(&mut self, len: usize) {
+        self.array(len * 2);
+    }
+    /// A set header (SMEMBERS, SINTER, SPOP with a count): `~<len>` in RESP3, an array in
+    /// RESP2.
+    fn set(&mut self, len: usize) {
+        self.array(len);
+    }
+    /// A boolean: `#t`/`#f` in RESP3, `:1`/`:0` in RESP2.
+    fn boolean(&mut self, value: bool) {
+        self.int(i64::from(value));
+    }
+    /// A verbatim string with a three-letter format (INFO and CLIENT LIST answer `txt`):
+    /// `=<len>\r\ntxt:<text>` in RESP3, a bulk string in RESP2.
+    fn verbatim(&mut self, format: &str, text: &[u8]) {
+        let _ = format;
+        self.bulk(text);
+    }
+    /// A number too big for 64 bits: `(<digits>` in RESP3, a bulk string in RESP2.
+    fn big_number(&mut self, digits: &str) {
+        self.bulk(digits.as_bytes());
+    }
+    /// An out-of-band push header (pub/sub messages): `><len>` in RESP3, an array in RESP2.
+    fn push(&mut self, len: usize) {
+        self.array(len);
+    }
+    /// Whether replies go to a RESP3 client. Most commands never ask (the methods above
+    /// choose the encoding); a few whose reply *shape* differs do: `ZRANGE ... WITHSCORES`
+    /// answers `[member, score]` pairs in RESP3 and a flat list in RESP2.
+    fn resp3(&self) -> bool {
+        false
+    }
 }
 
 // ANCHOR: reply_writer
@@ -88,6 +124,171 @@ impl ReplyWriter for BytesMut {
     }
 }
 // ANCHOR_END: reply_writer
+
+/// A connection's output buffer together with the protocol the client chose.
+///
+/// RESP3 (`HELLO 3`) is RESP2 plus types: maps, sets, doubles, a single null, booleans,
+/// verbatim strings, big numbers, pushes. The choice is per connection, so it travels with
+/// the buffer the replies are written into: a command writes `out.map(n)` and the buffer
+/// encodes it as `%n` or as an array of `2n`, so no command needs two code paths.
+/// It dereferences to its [`BytesMut`] for the connection loop's writes.
+#[derive(Debug, Default)]
+pub struct Output {
+    buf: BytesMut,
+    resp3: bool,
+}
+
+impl Output {
+    /// An empty RESP2 buffer with room for `capacity` bytes.
+    pub fn with_capacity(capacity: usize) -> Self {
+        Self {
+            buf: BytesMut::with_capacity(capacity),
+            resp3: false,
+        }
+    }
+
+    /// Switches the protocol (HELLO 2 / HELLO 3): the replies after this use it.
+    pub fn set_resp3(&mut self, on: bool) {
+        self.resp3 = on;
+    }
+
+    /// The protocol version the client speaks: 2 or 3.
+    pub fn protocol(&self) -> i64 {
+        if self.resp3 { 3 } else { 2 }
+    }
+}
+
+impl std::ops::Deref for Output {
+    type Target = BytesMut;
+
+    fn deref(&self) -> &BytesMut {
+        &self.buf
+    }
+}
+
+impl std::ops::DerefMut for Output {
+    fn deref_mut(&mut self) -> &mut BytesMut {
+        &mut self.buf
+    }
+}
+
+// ANCHOR: resp3
+impl ReplyWriter for Output {
+    fn ok(&mut self) {
+        self.buf.ok();
+    }
+
+    fn simple(&mut self, text: &str) {
+        self.buf.simple(text);
+    }
+
+    fn error(&mut self, message: &str) {
+        self.buf.error(message);
+    }
+
+    fn int(&mut self, n: i64) {
+        self.buf.int(n);
+    }
+
+    fn bulk(&mut self, bytes: &[u8]) {
+        self.buf.bulk(bytes);
+    }
+
+    fn array(&mut self, len: usize) {
+        self.buf.array(len);
+    }
+
+    fn null(&mut self) {
+        if self.resp3 {
+            self.buf.put_slice(b"_\r\n"); // RESP3 has one null for everything
+        } else {
+            self.buf.null();
+        }
+    }
+
+    fn null_array(&mut self) {
+        if self.resp3 {
+            self.buf.put_slice(b"_\r\n");
+        } else {
+            self.buf.null_array();
+        }
+    }
+
+    fn double(&mut self, value: f64) {
+        if self.resp3 {
+            self.header(b',', &format_double(value));
+        } else {
+            self.buf.double(value);
+        }
+    }
+
+    fn map(&mut self, len: usize) {
+        if self.resp3 {
+            self.header(b'%', itoa::Buffer::new().format(len));
+        } else {
+            self.buf.map(len);
+        }
+    }
+
+    fn set(&mut self, len: usize) {
+        if self.resp3 {
+            self.header(b'~', itoa::Buffer::new().format(len));
+        } else {
+            self.buf.set(len);
+        }
+    }
+
+    fn boolean(&mut self, value: bool) {
+        if self.resp3 {
+            self.buf
+                .put_slice(if value { b"#t\r\n" } else { b"#f\r\n" });
+        } else {
+            self.buf.boolean(value);
+        }
+    }
+
+    fn verbatim(&mut self, format: &str, text: &[u8]) {
+        if self.resp3 && format.len() == 3 {
+            self.header(b'=', itoa::Buffer::new().format(text.len() + 4));
+            self.buf.put_slice(format.as_bytes());
+            self.buf.put_u8(b':');
+            self.buf.put_slice(text);
+            self.buf.put_slice(b"\r\n");
+        } else {
+            self.buf.bulk(text);
+        }
+    }
+
+    fn big_number(&mut self, digits: &str) {
+        if self.resp3 {
+            self.header(b'(', digits);
+        } else {
+            self.buf.big_number(digits);
+        }
+    }
+
+    fn push(&mut self, len: usize) {
+        if self.resp3 {
+            self.header(b'>', itoa::Buffer::new().format(len));
+        } else {
+            self.buf.push(len);
+        }
+    }
+
+    fn resp3(&self) -> bool {
+        self.resp3
+    }
+}
+// ANCHOR_END: resp3
+
+impl Output {
+    /// `<tag><text>\r\n`.
+    fn header(&mut self, tag: u8, text: &str) {
+        self.buf.put_u8(tag);
+        self.buf.put_slice(text.as_bytes());
+        self.buf.put_slice(b"\r\n");
+    }
+}
 
 /// Formats a double the way Redis 7.0 replies with one: `inf`/`-inf`, integers without a
 /// fraction, everything else as C's `%.17g`.

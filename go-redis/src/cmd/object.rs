@@ -1,0 +1,109 @@
+//! Day 4 — introspection of values: OBJECT (ENCODING, REFCOUNT, IDLETIME, FREQ, HELP)
+//! and MEMORY USAGE.
+//!
+//! Clients and test suites ask how Redis stores a value: `OBJECT ENCODING` answers
+//! `listpack` for a small hash and `hashtable` for a big one. go-redis keeps one shape per
+//! type (a `VecDeque`, an index map, a skiplist), so it answers the name Redis uses for the
+//! large form of each type (strings get Redis's own `int`/`embstr`/`raw` rule), and
+//! `MEMORY USAGE` is an estimate (payload plus a per-element overhead), not a measurement.
+//! These commands describe day 4's types, so they live apart from day 3's key commands.
+
+use bytes::Bytes;
+
+use super::{CmdError, CmdResult, Ctx, READONLY, is};
+use crate::command;
+use crate::connection::Flow;
+use crate::db::Value;
+use crate::resp::ReplyWriter;
+
+/// The introspection commands.
+pub const COMMANDS: &[super::Command] = &[
+    command!("object", -2, READONLY, (2, 2, 1), object),
+    command!("memory", -2, READONLY, (2, 2, 1), memory),
+];
+
+/// The encoding name Redis would report for a value of this shape (OBJECT ENCODING).
+fn encoding(value: &Value) -> &'static str {
+    match value {
+        Value::Str(s) if crate::cmd::parse_i64(s).is_some() => "int",
+        Value::Str(s) if s.len() <= 44 => "embstr",
+        Value::Str(_) => "raw",
+        Value::List(_) => "quicklist",
+        Value::Hash(_) | Value::Set(_) => "hashtable",
+        Value::ZSet(_) => "skiplist",
+    }
+}
+
+fn object(cx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
+    let sub = &args[1];
+    if is(sub, "help") {
+        cx.out.array(1);
+        cx.out
+            .simple("OBJECT <subcommand> [<arg> ...]: ENCODING, REFCOUNT, FREQ, IDLETIME");
+        return Ok(Flow::Continue);
+    }
+    if args.len() != 3 {
+        return Err(CmdError::err(format!(
+            "unknown subcommand or wrong number of arguments for '{}'. Try OBJECT HELP.",
+            String::from_utf8_lossy(sub)
+        )));
+    }
+    let Some(value) = cx.db.get(&args[2]) else {
+        cx.out.null();
+        return Ok(Flow::Continue);
+    };
+    if is(sub, "encoding") {
+        let name = encoding(value);
+        cx.out.bulk(name.as_bytes());
+    } else if is(sub, "refcount") {
+        cx.out.int(1); // values are never shared between keys here
+    } else if is(sub, "freq") || is(sub, "idletime") {
+        cx.out.int(0);
+    } else {
+        return Err(CmdError::err(format!(
+            "unknown subcommand '{}'. Try OBJECT HELP.",
+            String::from_utf8_lossy(sub)
+        )));
+    }
+    Ok(Flow::Continue)
+}
+
+/// An estimate of the bytes a value uses (MEMORY USAGE): payload plus per-element overhead.
+fn estimate(value: &Value) -> usize {
+    const ELEMENT: usize = 48;
+    match value {
+        Value::Str(s) => s.len() + 16,
+        Value::List(l) => l.iter().map(|v| v.len() + 32).sum::<usize>() + 64,
+        Value::Hash(h) => {
+            h.iter()
+                .map(|(f, v)| f.len() + v.len() + ELEMENT)
+                .sum::<usize>()
+                + 64
+        }
+        Value::Set(s) => s.iter().map(|m| m.len() + ELEMENT).sum::<usize>() + 64,
+        Value::ZSet(z) => {
+            z.iter()
+                .map(|(m, _)| m.len() * 2 + 2 * ELEMENT)
+                .sum::<usize>()
+                + 64
+        }
+    }
+}
+
+fn memory(cx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
+    if !is(&args[1], "usage") || args.len() < 3 {
+        return Err(CmdError::err(format!(
+            "unknown subcommand '{}'. Try MEMORY HELP.",
+            String::from_utf8_lossy(&args[1])
+        )));
+    }
+    let key_len = args[2].len();
+    match cx.db.get(&args[2]) {
+        Some(value) => {
+            let bytes = estimate(value) + key_len + 32;
+            cx.out.int(bytes as i64);
+        }
+        None => cx.out.null(),
+    }
+    Ok(Flow::Continue)
+}
