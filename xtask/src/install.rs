@@ -129,6 +129,40 @@ pub fn chapter_tools(chapter: &str) -> Vec<Tool> {
     used
 }
 
+/// Makes `target/pyvenv` a Python virtual environment with redis-py (from PyPI), unless it
+/// has one already. go-redis's tests look there for the client most Redis users run.
+pub fn ensure_redis_py(root: &std::path::Path) -> Result<()> {
+    let venv = root.join("target/pyvenv");
+    let python = venv.join("bin/python");
+    let has_redis = |python: &std::path::Path| {
+        Command::new(python)
+            .args(["-c", "import redis"])
+            .output()
+            .is_ok_and(|out| out.status.success())
+    };
+    if has_redis(&python) {
+        return Ok(());
+    }
+    if !on_path("python3") {
+        bail!("python3 is not on PATH");
+    }
+    eprintln!("xtask: installing redis-py into {} ...", venv.display());
+    let venv_ok = Command::new("python3")
+        .args(["-m", "venv"])
+        .arg(&venv)
+        .status()?
+        .success();
+    let pip_ok = venv_ok
+        && Command::new(venv.join("bin/pip"))
+            .args(["install", "-q", "redis"])
+            .status()?
+            .success();
+    if !pip_ok || !has_redis(&python) {
+        bail!("could not install redis-py into {}", venv.display());
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
