@@ -11,30 +11,10 @@
 
 use gee_rpc::http::{HttpServer, dial_http};
 use gee_rpc::{Options, Server, Services};
-use serde::{Deserialize, Serialize};
 use tokio::net::TcpListener;
 
-/// The arguments of `Foo.Sum`.
-#[derive(Debug, Clone, Copy, Default, Serialize, Deserialize)]
-#[serde(rename_all = "PascalCase", default)]
-pub struct Args {
-    /// The first number.
-    pub num1: i64,
-    /// The second number.
-    pub num2: i64,
-}
-
-/// The Go course's service.
-pub struct Foo;
-
-gee_rpc::service! {
-    impl Foo {
-        /// `Foo.Sum`: the sum.
-        pub async fn sum(&self, args: Args) -> Result<i64, String> {
-            Ok(args.num1 + args.num2)
-        }
-    }
-}
+mod foo_service;
+use foo_service::{Args, Foo};
 
 // ANCHOR: main
 #[tokio::main]

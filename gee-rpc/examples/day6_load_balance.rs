@@ -12,35 +12,10 @@ use std::time::Duration;
 
 use gee_rpc::xclient::{MultiServersDiscovery, SelectMode, XClient};
 use gee_rpc::{Options, Server, Services};
-use serde::{Deserialize, Serialize};
 use tokio::net::TcpListener;
 
-/// The arguments of `Foo`'s methods.
-#[derive(Debug, Clone, Copy, Default, Serialize, Deserialize)]
-#[serde(rename_all = "PascalCase", default)]
-pub struct Args {
-    /// The first number (for `Sleep`: tenths of a second to sleep).
-    pub num1: i64,
-    /// The second number.
-    pub num2: i64,
-}
-
-/// The Go course's service.
-pub struct Foo;
-
-gee_rpc::service! {
-    impl Foo {
-        /// `Foo.Sum`: the sum.
-        pub async fn sum(&self, args: Args) -> Result<i64, String> {
-            Ok(args.num1 + args.num2)
-        }
-        /// `Foo.Sleep`: sleeps `num1` tenths of a second, then the sum.
-        pub async fn sleep(&self, args: Args) -> Result<i64, String> {
-            tokio::time::sleep(Duration::from_millis(100 * args.num1 as u64)).await;
-            Ok(args.num1 + args.num2)
-        }
-    }
-}
+mod foo_service;
+use foo_service::{Args, Foo};
 
 /// Starts one server on a free port; returns its `tcp@addr`.
 async fn start_server() -> Result<String, Box<dyn std::error::Error>> {
