@@ -380,3 +380,136 @@ async fn lcs_finds_the_longest_common_subsequence() {
         ]
     );
 }
+
+/// Sends one command whose words may be binary; answers the reply, or the error's text.
+async fn ask(c: &mut redis::aio::MultiplexedConnection, words: &[&[u8]]) -> Result<Value, String> {
+    let mut command = cmd(std::str::from_utf8(words[0]).expect("a command name is text"));
+    for word in &words[1..] {
+        command.arg(*word);
+    }
+    let result: RedisResult<Value> = command.query_async(c).await;
+    match result {
+        Ok(value) => Ok(value),
+        Err(_) => Err(err_text(result).await),
+    }
+}
+
+/// Splits a request written as text into words (no word here contains a space).
+fn words(request: &str) -> Vec<&[u8]> {
+    request.split(' ').map(str::as_bytes).collect()
+}
+
+/// BITOP, BITPOS, BITFIELD and BITFIELD_RO: each reply and error is what Redis 7.0.15
+/// answers for the same request (checked side by side with `redis-server`).
+#[tokio::test]
+async fn bit_commands_answer_like_redis() {
+    let server = start().await;
+    let mut c = server.client().await;
+    let mut binary = c.clone();
+    let mut check = async |request: &str, expected: Result<Value, &str>| {
+        let got = ask(&mut c, &words(request)).await;
+        assert_eq!(got, expected.map_err(str::to_owned), "{request}");
+    };
+    let int = |n| Ok(Value::Int(n));
+    let ints = |ns: &[i64]| Ok(Value::Array(ns.iter().map(|&n| Value::Int(n)).collect()));
+    let wrongtype = "WRONGTYPE Operation against a key holding the wrong kind of value";
+    check("MSET a foobar b abcdef", Ok(Value::Okay)).await;
+    check("LPUSH l x", int(1)).await;
+    // BITOP: the reply is the result's length; a missing source is all zeros.
+    check("BITOP AND dest a b", int(6)).await;
+    check("GET dest", Ok(Value::BulkString(b"`bc`ab".to_vec()))).await;
+    check("BITOP OR dest a b nokey", int(6)).await;
+    check("GET dest", Ok(Value::BulkString(b"goofev".to_vec()))).await;
+    check(
+        "BITOP NOT dest a b",
+        Err("ERR BITOP NOT must be called with a single source key."),
+    )
+    .await;
+    check("BITOP NAND dest a", Err("ERR syntax error")).await;
+    check("BITOP AND dest a l", Err(wrongtype)).await;
+    check("BITOP AND dest nokey nokey2", int(0)).await;
+    check("EXISTS dest", int(0)).await;
+    check("SET t abc EX 100", Ok(Value::Okay)).await;
+    check("BITOP OR t a", int(6)).await;
+    check("TTL t", int(-1)).await;
+    // BITPOS, in bytes and in bits, with and without an explicit end.
+    let _: () = redis::AsyncCommands::set(&mut binary, "ff", &b"\xff\xf0\x00"[..])
+        .await
+        .unwrap();
+    let _: () = redis::AsyncCommands::set(&mut binary, "full", &b"\xff\xff"[..])
+        .await
+        .unwrap();
+    check("BITPOS a 1", int(1)).await;
+    check("BITPOS a 2", Err("ERR The bit argument must be 1 or 0.")).await;
+    check("BITPOS nokey 0", int(0)).await;
+    check("BITPOS nokey 1", int(-1)).await;
+    check("BITPOS l 1", Err(wrongtype)).await;
+    check("BITPOS ff 0", int(12)).await;
+    check("BITPOS ff 1 2", int(-1)).await;
+    check("BITPOS ff 0 0 0", int(-1)).await;
+    check("BITPOS ff 1 1 -1 BIT", int(1)).await;
+    check("BITPOS ff 0 3 10 bit", int(-1)).await;
+    check("BITPOS ff 1 0 x word", Err("ERR syntax error")).await;
+    check("BITPOS full 0", int(16)).await;
+    check("BITPOS full 0 0 -1", int(-1)).await;
+    check(
+        "BITPOS full 0 3 bit",
+        Err("ERR value is not an integer or out of range"),
+    )
+    .await;
+    // BITFIELD: every width, #n offsets, and the three overflow modes.
+    check("BITFIELD bf SET u8 0 255 GET u8 0", ints(&[0, 255])).await;
+    check(
+        "BITFIELD bf INCRBY u8 0 10 OVERFLOW SAT INCRBY u8 0 300 OVERFLOW FAIL INCRBY u8 0 1",
+        Ok(Value::Array(vec![
+            Value::Int(9),
+            Value::Int(255),
+            Value::Nil,
+        ])),
+    )
+    .await;
+    check(
+        "BITFIELD bf GET u63 0 GET i64 0",
+        ints(&[9187343239835811840, -72057594037927936]),
+    )
+    .await;
+    check(
+        "BITFIELD bf SET u8 0 -1 OVERFLOW SAT SET u8 8 -1 SET i8 16 200",
+        ints(&[255, 0, 0]),
+    )
+    .await;
+    check("BITFIELD bf SET u8 #2 4 GET u8 16", ints(&[127, 4])).await;
+    check("BITFIELD_RO bf GET u8 0 GET i16 4", ints(&[255, -16])).await;
+    let type_error = "ERR Invalid bitfield type. Use something like i16 u8. Note that u64 is not supported but i64 is.";
+    check("BITFIELD bf GET u64 0", Err(type_error)).await;
+    check("BITFIELD bf GET I8 0", Err(type_error)).await;
+    check(
+        "BITFIELD bf GET u8 -1",
+        Err("ERR bit offset is not an integer or out of range"),
+    )
+    .await;
+    check(
+        "BITFIELD bf GET i64 #67108864",
+        Err("ERR bit offset is not an integer or out of range"),
+    )
+    .await;
+    check(
+        "BITFIELD bf OVERFLOW bogus GET u8 0",
+        Err("ERR Invalid OVERFLOW type specified"),
+    )
+    .await;
+    check("BITFIELD bf SET u8 0", Err("ERR syntax error")).await;
+    check(
+        "BITFIELD_RO l SET u8 0 1",
+        Err("ERR BITFIELD_RO only supports the GET subcommand"),
+    )
+    .await;
+    check("BITFIELD_RO l GET u8 0", Err(wrongtype)).await;
+    // A failed write still grows the string to the bits it would reach, as in Redis.
+    check(
+        "BITFIELD nofail OVERFLOW FAIL INCRBY u2 100 5",
+        Ok(Value::Array(vec![Value::Nil])),
+    )
+    .await;
+    check("STRLEN nofail", int(13)).await;
+}

@@ -8,10 +8,11 @@
 //! only does its own job, and answers failures with a [`CmdError`] whose text is the
 //! exact Redis error string clients and test suites compare against.
 //!
-//! One file per command family: [`strings`], [`keys`], [`server`] (day 3), and [`lists`],
+//! One file per command family: [`strings`], [`bitops`], [`keys`], [`server`] (day 3), and [`lists`],
 //! [`hashes`], [`sets`], [`zsets`] (day 4).
 
 pub mod args;
+pub mod bitops;
 pub mod blocking;
 pub mod dispatch;
 pub mod hashes;
@@ -167,7 +168,7 @@ pub struct Ctx<'a> {
 }
 
 /// Every command family's table.
-fn families() -> [&'static [Command]; 13] {
+fn families() -> [&'static [Command]; 14] {
     [
         strings::COMMANDS,
         keys::COMMANDS,
@@ -180,6 +181,7 @@ fn families() -> [&'static [Command]; 13] {
         zsets::COMMANDS,
         zset_algebra::COMMANDS,
         strings::BITS,
+        bitops::COMMANDS,
         lcs::COMMANDS,
         blocking::BLOCKING,
     ]
