@@ -453,3 +453,101 @@ async fn checks_run_in_redis_order() {
         assert_eq!(got, vec![want.clone()], "{request}");
     }
 }
+
+/// Sends a request written as text (words split on spaces) and renders the reply on one
+/// line: integers and strings as they are, nil as `(nil)`, an array's items joined by
+/// spaces, an error as `-` and its text.
+async fn line(c: &mut redis::aio::MultiplexedConnection, request: &str) -> String {
+    fn render(value: &redis::Value) -> String {
+        match value {
+            redis::Value::Nil => "(nil)".into(),
+            redis::Value::Int(n) => n.to_string(),
+            redis::Value::Okay => "OK".into(),
+            redis::Value::BulkString(b) => String::from_utf8_lossy(b).into_owned(),
+            redis::Value::Array(items) => items.iter().map(render).collect::<Vec<_>>().join(" "),
+            other => format!("{other:?}"),
+        }
+    }
+    let mut words = request.split(' ');
+    let mut command = cmd(words.next().unwrap_or_default());
+    for word in words {
+        command.arg(word);
+    }
+    match command.query_async::<redis::Value>(c).await {
+        Ok(value) => render(&value),
+        Err(err) => format!(
+            "-{} {}",
+            err.code().unwrap_or_default(),
+            err.detail().unwrap_or_default()
+        ),
+    }
+}
+
+/// SORT and SORT_RO: numeric and ALPHA order, LIMIT, BY patterns (with `->` hash fields
+/// and `nosort`), GET, STORE; each expected line is Redis 7.0.15's reply to the request.
+#[tokio::test]
+async fn sort_answers_like_redis() {
+    let server = start().await;
+    let mut c = server.client().await;
+    let cases = [
+        ("RPUSH l 3 1 2 10 1.5", "5"),
+        ("SORT l", "1 1.5 2 3 10"),
+        ("SORT l DESC", "10 3 2 1.5 1"),
+        ("SORT l ALPHA", "1 1.5 10 2 3"),
+        ("SORT l ALPHA DESC LIMIT 1 2", "2 10"),
+        ("SORT l LIMIT -5 2", "1 1.5"),
+        ("SORT l LIMIT 10 2", ""),
+        (
+            "SORT l LIMIT x 1",
+            "-ERR value is not an integer or out of range",
+        ),
+        ("SORT l LIMIT 1", "-ERR syntax error"),
+        ("SORT l STORE", "-ERR syntax error"),
+        ("MSET w_3 30 w_1 10 w_2 -5 w_10 x d_1 one d_2 two", "OK"),
+        (
+            "SORT l BY w_*",
+            "-ERR One or more scores can't be converted into double",
+        ),
+        ("RPUSH nums 3 1 2", "3"),
+        ("SORT nums BY w_*", "2 1 3"),
+        (
+            "SORT nums BY w_* GET d_* GET # GET nokey",
+            "two 2 (nil) one 1 (nil) (nil) 3 (nil)",
+        ),
+        ("SORT nums BY nosort", "3 1 2"),
+        ("SORT nums BY nosort DESC LIMIT 1 5 GET #", "1 3"),
+        ("HSET h_1 f 9 g b", "2"),
+        ("HSET h_2 f 1 g a", "2"),
+        ("HSET h_3 f 5", "1"),
+        ("SORT nums BY h_*->f", "2 3 1"),
+        ("SORT nums BY h_*->g ALPHA", "3 2 1"),
+        ("SORT nums GET h_*->f GET h_*->g", "9 b 1 a 5 (nil)"),
+        ("SET ttlkey x EX 100", "OK"),
+        ("SORT nums GET d_* STORE ttlkey", "3"),
+        ("LRANGE ttlkey 0 -1", "one two "),
+        ("TTL ttlkey", "-1"),
+        ("SORT nokey STORE ttlkey", "0"),
+        ("EXISTS ttlkey", "0"),
+        ("SORT_RO nums STORE dst", "-ERR syntax error"),
+        ("SORT_RO nums DESC", "3 2 1"),
+        ("HSET hh a b", "1"),
+        (
+            "SORT hh",
+            "-WRONGTYPE Operation against a key holding the wrong kind of value",
+        ),
+        ("SADD s c a b", "3"),
+        ("SORT s ALPHA", "a b c"),
+        (
+            "SORT s",
+            "-ERR One or more scores can't be converted into double",
+        ),
+        ("SORT s BY nosort STORE sdst", "3"),
+        ("LRANGE sdst 0 -1", "a b c"),
+        ("ZADD z 3 c 1 a 2 b", "3"),
+        ("SORT z BY nosort DESC LIMIT 0 2", "c b"),
+        ("SORT z ALPHA DESC", "c b a"),
+    ];
+    for (request, expected) in cases {
+        assert_eq!(line(&mut c, request).await, expected, "{request}");
+    }
+}

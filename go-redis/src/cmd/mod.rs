@@ -9,7 +9,7 @@
 //! exact Redis error string clients and test suites compare against.
 //!
 //! One file per command family: [`strings`], [`bitops`], [`keys`], [`server`] (day 3), and [`lists`],
-//! [`hashes`], [`sets`], [`zsets`] (day 4).
+//! [`hashes`], [`sets`], [`zsets`], [`sort`] (day 4).
 
 pub mod args;
 pub mod bitops;
@@ -23,6 +23,7 @@ pub mod lists;
 pub mod object;
 pub mod server;
 pub mod sets;
+pub mod sort;
 pub mod strings;
 pub mod ttl;
 pub mod zset_algebra;
@@ -168,7 +169,7 @@ pub struct Ctx<'a> {
 }
 
 /// Every command family's table.
-fn families() -> [&'static [Command]; 14] {
+fn families() -> [&'static [Command]; 15] {
     [
         strings::COMMANDS,
         keys::COMMANDS,
@@ -184,6 +185,7 @@ fn families() -> [&'static [Command]; 14] {
         bitops::COMMANDS,
         lcs::COMMANDS,
         blocking::BLOCKING,
+        sort::COMMANDS,
     ]
 }
 
