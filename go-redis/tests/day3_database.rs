@@ -513,3 +513,64 @@ async fn bit_commands_answer_like_redis() {
     .await;
     check("STRLEN nofail", int(13)).await;
 }
+
+/// COPY, MOVE, SELECT and SWAPDB read database indexes as Redis reads a C `int`, with its
+/// error words; COPY copies every type, keeps the TTL, and REPLACE overwrites.
+#[tokio::test]
+async fn copy_and_database_index_errors_match_redis() {
+    let server = start().await;
+    let mut c = server.client().await;
+    let range = "ERR value is out of range, value must between -2147483648 and 2147483647";
+    let cases: [(&str, Result<Value, &str>); 16] = [
+        ("SET a 1 EX 100", Ok(Value::Okay)),
+        ("COPY a b", Ok(Value::Int(1))),
+        ("COPY a b", Ok(Value::Int(0))),
+        ("COPY a b REPLACE", Ok(Value::Int(1))),
+        (
+            "COPY a a",
+            Err("ERR source and destination objects are the same"),
+        ),
+        ("COPY a a DB 1", Ok(Value::Int(1))),
+        ("COPY a b DB 16", Err("ERR DB index is out of range")),
+        ("COPY a b DB 99999999999", Err(range)),
+        ("COPY a b DB", Err("ERR syntax error")),
+        ("MOVE a 99999999999", Err(range)),
+        ("SELECT 99999999999", Err(range)),
+        ("SWAPDB 99999999999 1", Err("ERR invalid first DB index")),
+        ("SWAPDB 1 x", Err("ERR invalid second DB index")),
+        ("RPUSH l 1 2", Ok(Value::Int(2))),
+        ("COPY l a", Ok(Value::Int(0))),
+        ("COPY l a REPLACE", Ok(Value::Int(1))),
+    ];
+    for (request, expected) in cases {
+        let got = ask(&mut c, &words(request)).await;
+        assert_eq!(got, expected.map_err(str::to_owned), "{request}");
+    }
+    let ttl: i64 = c.ttl("b").await.unwrap();
+    assert!(ttl > 0, "COPY keeps the TTL");
+    assert_eq!(
+        c.lrange::<_, Vec<String>>("a", 0, -1).await.unwrap(),
+        ["1", "2"]
+    );
+    for (key, kind) in [("h", "hash"), ("s", "set"), ("z", "zset")] {
+        let _: () = match kind {
+            "hash" => c.hset(key, "f", "v").await.unwrap(),
+            "set" => c.sadd(key, "m").await.unwrap(),
+            _ => c.zadd(key, "m", 1).await.unwrap(),
+        };
+        let copied: i64 = cmd("COPY")
+            .arg(key)
+            .arg("copy")
+            .arg("DB")
+            .arg(1)
+            .arg("REPLACE")
+            .query_async(&mut c)
+            .await
+            .unwrap();
+        assert_eq!(copied, 1, "{kind}");
+        let _: () = cmd("SELECT").arg(1).query_async(&mut c).await.unwrap();
+        let got: String = cmd("TYPE").arg("copy").query_async(&mut c).await.unwrap();
+        assert_eq!(got, kind);
+        let _: () = cmd("SELECT").arg(0).query_async(&mut c).await.unwrap();
+    }
+}

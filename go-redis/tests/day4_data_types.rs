@@ -551,3 +551,47 @@ async fn sort_answers_like_redis() {
         assert_eq!(line(&mut c, request).await, expected, "{request}");
     }
 }
+
+/// OBJECT's subcommands have their own arity, FREQ needs an LFU policy and IDLETIME a
+/// non-LFU one, and HELP prints Redis's own lines.
+#[tokio::test]
+async fn object_subcommands_answer_like_redis() {
+    let server = start().await;
+    let mut c = server.client().await;
+    let note = "Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust.";
+    let no_lfu = format!(
+        "-ERR An LFU maxmemory policy is not selected, access frequency not tracked. {note}"
+    );
+    let lfu = format!("-ERR An LFU maxmemory policy is selected, idle time not tracked. {note}");
+    let cases = [
+        ("SET a 1", "OK".to_owned()),
+        ("OBJECT FREQ a", no_lfu),
+        ("OBJECT FREQ nokey", "(nil)".into()),
+        ("OBJECT IDLETIME a", "0".into()),
+        (
+            "OBJECT ENCODING",
+            "-ERR wrong number of arguments for 'object|encoding' command".into(),
+        ),
+        (
+            "OBJECT HELP x",
+            "-ERR wrong number of arguments for 'object|help' command".into(),
+        ),
+        (
+            "OBJECT foo a",
+            "-ERR unknown subcommand 'foo'. Try OBJECT HELP.".into(),
+        ),
+        ("CONFIG SET maxmemory-policy allkeys-lfu", "OK".into()),
+        ("OBJECT FREQ a", "0".into()),
+        ("OBJECT IDLETIME a", lfu),
+    ];
+    for (request, expected) in cases {
+        assert_eq!(line(&mut c, request).await, expected, "{request}");
+    }
+    let help: Vec<String> = cmd("OBJECT").arg("HELP").query_async(&mut c).await.unwrap();
+    assert_eq!(help.len(), 15);
+    assert_eq!(
+        help[0],
+        "OBJECT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:"
+    );
+    assert_eq!(help[14], "    Prints this help.");
+}

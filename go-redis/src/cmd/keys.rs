@@ -232,9 +232,22 @@ fn flushall(cx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
     Ok(Flow::Continue)
 }
 
+/// Parses an argument Redis reads as a C `int` (`getIntFromObjectOrReply`): not a number
+/// is `ERR value is not an integer or out of range`, a number outside 32 bits is
+/// Redis's range message; a command's own `message` replaces both when given.
+pub fn parse_c_int(arg: &[u8], message: Option<&str>) -> Result<i64, CmdError> {
+    let n = parse_int(arg).map_err(|e| message.map_or(e, CmdError::err))?;
+    if i32::try_from(n).is_err() {
+        return Err(CmdError::err(message.unwrap_or(
+            "value is out of range, value must between -2147483648 and 2147483647",
+        )));
+    }
+    Ok(n)
+}
+
 /// Parses a database index argument.
 pub fn parse_db_index(cx: &Ctx<'_>, arg: &[u8]) -> Result<usize, CmdError> {
-    let index = parse_int(arg)?;
+    let index = parse_c_int(arg, None)?;
     if index < 0 || index as usize >= cx.server.dbs().len() {
         return Err(CmdError::DbOutOfRange);
     }
@@ -335,8 +348,8 @@ fn move_(cx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
 }
 
 fn swapdb(cx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
-    let a = parse_int(&args[1]).map_err(|_| CmdError::err("invalid first DB index"))?;
-    let b = parse_int(&args[2]).map_err(|_| CmdError::err("invalid second DB index"))?;
+    let a = parse_c_int(&args[1], Some("invalid first DB index"))?;
+    let b = parse_c_int(&args[2], Some("invalid second DB index"))?;
     let count = cx.server.dbs().len() as i64;
     if !(0..count).contains(&a) || !(0..count).contains(&b) {
         return Err(CmdError::DbOutOfRange);

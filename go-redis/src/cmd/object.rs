@@ -34,20 +34,67 @@ fn encoding(value: &Value) -> &'static str {
     }
 }
 
+/// OBJECT HELP's lines, word for word Redis 7.0's.
+const OBJECT_HELP: &[&str] = &[
+    "OBJECT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+    "ENCODING <key>",
+    "    Return the kind of internal representation used in order to store the value",
+    "    associated with a <key>.",
+    "FREQ <key>",
+    "    Return the access frequency index of the <key>. The returned integer is",
+    "    proportional to the logarithm of the recent access frequency of the key.",
+    "IDLETIME <key>",
+    "    Return the idle time of the <key>, that is the approximated number of",
+    "    seconds elapsed since the last access to the key.",
+    "REFCOUNT <key>",
+    "    Return the number of references of the value associated with the specified",
+    "    <key>.",
+    "HELP",
+    "    Prints this help.",
+];
+
+/// The note Redis appends when FREQ or IDLETIME asks for what the policy does not track.
+const POLICY_NOTE: &str = "Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust.";
+
 fn object(cx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
     let sub = &args[1];
-    if is(sub, "help") {
-        cx.out.array(1);
-        cx.out
-            .simple("OBJECT <subcommand> [<arg> ...]: ENCODING, REFCOUNT, FREQ, IDLETIME");
-        return Ok(Flow::Continue);
-    }
-    if args.len() != 3 {
+    // Redis 7 has OBJECT's subcommands in its command table, each with its own arity.
+    let arity = if is(sub, "help") {
+        2
+    } else if ["encoding", "refcount", "freq", "idletime"]
+        .iter()
+        .any(|name| is(sub, name))
+    {
+        3
+    } else {
         return Err(CmdError::err(format!(
-            "unknown subcommand or wrong number of arguments for '{}'. Try OBJECT HELP.",
+            "unknown subcommand '{}'. Try OBJECT HELP.",
             String::from_utf8_lossy(sub)
+                .chars()
+                .take(128)
+                .collect::<String>()
+        )));
+    };
+    if args.len() != arity {
+        return Err(CmdError::err(format!(
+            "wrong number of arguments for 'object|{}' command",
+            String::from_utf8_lossy(sub).to_lowercase()
         )));
     }
+    if arity == 2 {
+        cx.out.array(OBJECT_HELP.len());
+        for line in OBJECT_HELP {
+            cx.out.simple(line);
+        }
+        return Ok(Flow::Continue);
+    }
+    let lfu = cx
+        .server
+        .config
+        .read()
+        .other
+        .get("maxmemory-policy")
+        .is_some_and(|p| p.contains("lfu"));
     let Some(value) = cx.db.get(&args[2]) else {
         cx.out.null();
         return Ok(Flow::Continue);
@@ -57,13 +104,22 @@ fn object(cx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
         cx.out.bulk(name.as_bytes());
     } else if is(sub, "refcount") {
         cx.out.int(1); // values are never shared between keys here
-    } else if is(sub, "freq") || is(sub, "idletime") {
+    } else if is(sub, "freq") {
+        if !lfu {
+            return Err(CmdError::err(format!(
+                "An LFU maxmemory policy is not selected, access frequency not tracked. {POLICY_NOTE}"
+            )));
+        }
+        // go-redis keeps no access counters: under an LFU policy it answers 0.
         cx.out.int(0);
     } else {
-        return Err(CmdError::err(format!(
-            "unknown subcommand '{}'. Try OBJECT HELP.",
-            String::from_utf8_lossy(sub)
-        )));
+        if lfu {
+            return Err(CmdError::err(format!(
+                "An LFU maxmemory policy is selected, idle time not tracked. {POLICY_NOTE}"
+            )));
+        }
+        // go-redis keeps no access clock: every key reads as just used.
+        cx.out.int(0);
     }
     Ok(Flow::Continue)
 }
