@@ -125,7 +125,7 @@ fn command(rng: &mut StdRng) -> Vec<String> {
     let k = |rng: &mut StdRng| pick(rng, KEYS).to_owned();
     let w = |rng: &mut StdRng| pick(rng, WORDS).to_owned();
     let s = |v: &[&str]| v.iter().map(|x| x.to_string()).collect::<Vec<_>>();
-    let c: Vec<String> = match rng.random_range(0..61) {
+    let c: Vec<String> = match rng.random_range(0..68) {
         0 => vec!["SET".into(), k(rng), w(rng)],
         1 => vec!["GET".into(), k(rng)],
         2 => vec!["INCR".into(), k(rng)],
@@ -240,6 +240,63 @@ fn command(rng: &mut StdRng) -> Vec<String> {
                     "LEN IDX",
                     "FOO",
                 ],
+            );
+            v.extend(opts.split_whitespace().map(String::from));
+            v
+        }
+        60 => vec![
+            "BITOP".into(),
+            pick(rng, &["AND", "OR", "XOR", "NOT", "NAND"]).into(),
+            k(rng),
+            k(rng),
+        ],
+        61 => {
+            let mut v = vec!["BITPOS".into(), k(rng), pick(rng, &["0", "1", "2"]).into()];
+            let range = [num(rng), num(rng)];
+            v.extend(range.into_iter().take(rng.random_range(0..3)));
+            if v.len() == 5 && rng.random_bool(0.5) {
+                v.push(pick(rng, &["BIT", "BYTE", "WORD"]).into());
+            }
+            v
+        }
+        62 => vec![
+            pick(rng, &["BITFIELD", "BITFIELD_RO"]).into(),
+            k(rng),
+            "OVERFLOW".into(),
+            pick(rng, &["WRAP", "SAT", "FAIL"]).into(),
+            pick(rng, &["GET", "SET", "INCRBY"]).into(),
+            pick(rng, &["u8", "i8", "u3", "i64", "u64", "#3"]).into(),
+            pick(rng, &["0", "5", "#1", "-1"]).into(),
+            num(rng),
+        ],
+        63 => vec!["GETBIT".into(), k(rng), num(rng)],
+        64 | 65 => {
+            let mut v = vec![pick(rng, &["SORT", "SORT_RO"]).into(), k(rng)];
+            let opts = pick(
+                rng,
+                &[
+                    "",
+                    "DESC",
+                    "ALPHA",
+                    "ALPHA DESC LIMIT 1 2",
+                    "LIMIT 1 -1",
+                    "BY k* GET #",
+                    "BY k*",
+                    "GET k* GET #",
+                    "STORE k1",
+                    "ALPHA STORE k2",
+                    "LIMIT x",
+                    "FOO",
+                ],
+            );
+            v.extend(opts.split_whitespace().map(String::from));
+            v
+        }
+        66 => {
+            let mut v = vec!["COPY".into(), k(rng), k(rng)];
+            let opts = pick(
+                rng,
+                &["", "REPLACE", "DB 0", "DB 0 REPLACE", "DB x", "DB 16"],
             );
             v.extend(opts.split_whitespace().map(String::from));
             v
