@@ -595,3 +595,55 @@ async fn object_subcommands_answer_like_redis() {
     );
     assert_eq!(help[14], "    Prints this help.");
 }
+
+/// CLIENT UNBLOCK ends another client's wait: as a timeout (a null) or with Redis's
+/// UNBLOCKED error; it answers 0 for a client that is not blocked.
+#[tokio::test]
+async fn client_unblock_ends_a_blocked_pop() {
+    let server = start().await;
+    let mut admin = server.client().await;
+    for (reason, expected) in [
+        ("TIMEOUT", "(nil)"),
+        ("ERROR", "-UNBLOCKED client unblocked via CLIENT UNBLOCK"),
+    ] {
+        let mut waiter = server.client().await;
+        let id: i64 = cmd("CLIENT")
+            .arg("ID")
+            .query_async(&mut waiter)
+            .await
+            .unwrap();
+        let blocked = tokio::spawn(async move { line(&mut waiter, "BLPOP nolist 0").await });
+        // Ask until the waiter is blocked (the answer is 0 before that).
+        loop {
+            let done = line(&mut admin, &format!("CLIENT UNBLOCK {id} {reason}")).await;
+            if done == "1" {
+                break;
+            }
+            assert_eq!(done, "0");
+            tokio::task::yield_now().await;
+        }
+        let got = tokio::time::timeout(Duration::from_secs(10), blocked)
+            .await
+            .expect("unblocked")
+            .unwrap();
+        assert_eq!(got, expected, "{reason}");
+        assert_eq!(line(&mut admin, &format!("CLIENT UNBLOCK {id}")).await, "0");
+    }
+    let cases = [
+        (
+            "CLIENT UNBLOCK 1 foo",
+            "-ERR CLIENT UNBLOCK reason should be TIMEOUT or ERROR",
+        ),
+        (
+            "CLIENT UNBLOCK x",
+            "-ERR value is not an integer or out of range",
+        ),
+        (
+            "CLIENT UNBLOCK",
+            "-ERR wrong number of arguments for 'client|unblock' command",
+        ),
+    ];
+    for (request, expected) in cases {
+        assert_eq!(line(&mut admin, request).await, expected, "{request}");
+    }
+}

@@ -177,19 +177,43 @@ pub fn after_command(server: &Server, flow: Flow) {
 
 /// Counts this client in INFO's `blocked_clients` for as long as it lives, whichever way
 /// the wait ends (an answer, a timeout, a hang-up, shutdown, or the task being dropped).
-struct BlockedGuard<'a>(&'a Server);
+/// It also lists the client's id in [`Server::blocked_ids`], for CLIENT UNBLOCK.
+struct BlockedGuard<'a>(&'a Server, u64);
 
 impl<'a> BlockedGuard<'a> {
-    fn new(server: &'a Server) -> Self {
+    fn new(server: &'a Server, id: u64) -> Self {
         server.stats.blocked_clients.fetch_add(1, Ordering::Relaxed);
-        Self(server)
+        server.blocked_ids.lock().insert(id, None);
+        Self(server, id)
     }
 }
 
 impl Drop for BlockedGuard<'_> {
     fn drop(&mut self) {
+        self.0.blocked_ids.lock().remove(&self.1);
         self.0.stats.blocked_clients.fetch_sub(1, Ordering::Relaxed);
     }
+}
+
+/// CLIENT UNBLOCK: asks the blocked client `id` to stop waiting, answering an error
+/// (`error`) or what its timeout answers. False if no such client is blocked.
+pub fn unblock(server: &Server, id: u64, error: bool) -> bool {
+    let asked = match server.blocked_ids.lock().get_mut(&id) {
+        Some(request) => {
+            *request = Some(error);
+            true
+        }
+        None => false,
+    };
+    if asked {
+        server.wakeups.notify_waiters();
+    }
+    asked
+}
+
+/// The CLIENT UNBLOCK request waiting for client `id`, if any.
+fn unblock_request(server: &Server, id: u64) -> Option<bool> {
+    server.blocked_ids.lock().get(&id).copied().flatten()
 }
 
 // ANCHOR: wait
@@ -200,7 +224,7 @@ pub async fn wait(server: &Server, session: &mut Session, conn: Conn<'_>) -> std
     let Some(timeout) = session.blocked.as_ref().map(|b| b.timeout) else {
         return Ok(false);
     };
-    let _counted = BlockedGuard::new(server);
+    let _counted = BlockedGuard::new(server, session.id);
     let deadline = timeout.map(|t| tokio::time::Instant::now() + t);
     loop {
         // Register for the wake-up *before* looking again, so no change slips between.
@@ -210,6 +234,15 @@ pub async fn wait(server: &Server, session: &mut Session, conn: Conn<'_>) -> std
         let Some(blocked) = session.blocked.take() else {
             return Ok(false);
         };
+        if let Some(error) = unblock_request(server, session.id) {
+            if error {
+                conn.output
+                    .error("UNBLOCKED client unblocked via CLIENT UNBLOCK");
+            } else {
+                timed_out(&blocked.args, conn.output);
+            }
+            return Ok(false);
+        }
         let flow = super::dispatch::dispatch(server, session, &blocked.args, conn.output);
         if flow != Flow::Wait {
             // Serving this client changed data too (BLMOVE pushes): let others look.

@@ -343,6 +343,29 @@ fn client(cx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
             cx.out.protocol()
         );
         cx.out.verbatim("txt", line.as_bytes());
+    } else if is(sub, "unblock") && (args.len() == 3 || args.len() == 4) {
+        // Day 4: ends another client's BLPOP (and friends), as a timeout or an error.
+        let error = match args.get(3) {
+            None => false,
+            Some(reason) if is(reason, "timeout") => false,
+            Some(reason) if is(reason, "error") => true,
+            Some(_) => {
+                return Err(CmdError::err(
+                    "CLIENT UNBLOCK reason should be TIMEOUT or ERROR",
+                ));
+            }
+        };
+        let id = super::parse_int(&args[2])?;
+        let done = u64::try_from(id).is_ok_and(|id| super::blocking::unblock(cx.server, id, error));
+        cx.out.int(i64::from(done));
+    } else if is(sub, "unblock") && args.len() < 3 {
+        return Err(CmdError::err(
+            "wrong number of arguments for 'client|unblock' command",
+        ));
+    } else if is(sub, "unblock") {
+        return Err(CmdError::err(
+            "unknown subcommand or wrong number of arguments for 'unblock'. Try CLIENT HELP.",
+        ));
     } else if is(sub, "setinfo") || is(sub, "no-evict") || is(sub, "no-touch") {
         cx.out.ok();
     } else {

@@ -111,6 +111,9 @@ pub struct Server {
     /// Day 4: woken after every command while clients are blocked (BLPOP and friends
     /// look again then; see [`crate::cmd::blocking`]).
     pub wakeups: tokio::sync::Notify,
+    /// Day 4: the ids of blocked clients, each with the CLIENT UNBLOCK request waiting
+    /// for it (`Some(true)`: answer an error, `Some(false)`: answer as a timeout).
+    pub blocked_ids: Mutex<std::collections::HashMap<u64, Option<bool>>>,
 }
 
 impl Server {
@@ -129,6 +132,7 @@ impl Server {
             run_id,
             cross_db: Mutex::new(()),
             wakeups: tokio::sync::Notify::new(),
+            blocked_ids: Mutex::new(std::collections::HashMap::new()),
         }
     }
 
