@@ -399,7 +399,7 @@ fn words(request: &str) -> Vec<&[u8]> {
     request.split(' ').map(str::as_bytes).collect()
 }
 
-/// BITOP, BITPOS, BITFIELD and BITFIELD_RO: each reply and error is what Redis 7.0.15
+/// BITOP, BITPOS, BITCOUNT, BITFIELD and BITFIELD_RO: each reply and error is what Redis 7.0.15
 /// answers for the same request (checked side by side with `redis-server`).
 #[tokio::test]
 async fn bit_commands_answer_like_redis() {
@@ -457,6 +457,14 @@ async fn bit_commands_answer_like_redis() {
         Err("ERR value is not an integer or out of range"),
     )
     .await;
+    // BITCOUNT, in bytes and (Redis 7) in bits.
+    check("BITCOUNT ff 1 1", int(4)).await;
+    check("BITCOUNT ff 3 10 BIT", int(8)).await;
+    check("BITCOUNT ff -3 -1 bit", int(0)).await;
+    check("BITCOUNT ff -1 -3 foo", int(0)).await;
+    check("BITCOUNT ff 0 -1 word", Err("ERR syntax error")).await;
+    check("BITCOUNT nokey x 1", int(0)).await;
+    check("BITCOUNT l x", Err(wrongtype)).await;
     // BITFIELD: every width, #n offsets, and the three overflow modes.
     check("BITFIELD bf SET u8 0 255 GET u8 0", ints(&[0, 255])).await;
     check(

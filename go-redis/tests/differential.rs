@@ -125,7 +125,7 @@ fn command(rng: &mut StdRng) -> Vec<String> {
     let k = |rng: &mut StdRng| pick(rng, KEYS).to_owned();
     let w = |rng: &mut StdRng| pick(rng, WORDS).to_owned();
     let s = |v: &[&str]| v.iter().map(|x| x.to_string()).collect::<Vec<_>>();
-    let c: Vec<String> = match rng.random_range(0..68) {
+    let c: Vec<String> = match rng.random_range(0..69) {
         0 => vec!["SET".into(), k(rng), w(rng)],
         1 => vec!["GET".into(), k(rng)],
         2 => vec!["INCR".into(), k(rng)],
@@ -299,6 +299,16 @@ fn command(rng: &mut StdRng) -> Vec<String> {
                 &["", "REPLACE", "DB 0", "DB 0 REPLACE", "DB x", "DB 16"],
             );
             v.extend(opts.split_whitespace().map(String::from));
+            v
+        }
+        67 => {
+            let mut v = vec!["BITCOUNT".into(), k(rng)];
+            if rng.random_bool(0.7) {
+                v.extend([num(rng), num(rng)]);
+                if rng.random_bool(0.5) {
+                    v.push(pick(rng, &["BIT", "BYTE", "WORD"]).into());
+                }
+            }
             v
         }
         _ => s(&["PING"]),

@@ -99,10 +99,16 @@ fn lookup_by_pattern(db: &mut Locked<'_>, pattern: &[u8], element: &Bytes) -> Op
     }
 }
 
+/// The part of `bytes` a C string function sees: everything before the first NUL.
+fn c_str(bytes: &[u8]) -> &[u8] {
+    bytes.split(|&b| b == 0).next().unwrap_or_default()
+}
+
 /// Reads a sort weight as C's `strtod` would, failing where Redis fails (trailing
-/// garbage, NaN, out of range). Leading white space is skipped and an empty text is 0.
+/// garbage, NaN, out of range). Leading white space is skipped, an empty text is 0, and
+/// the text ends at a NUL byte, as for any C function.
 fn weight(text: &[u8]) -> Option<f64> {
-    let text = std::str::from_utf8(text).ok()?;
+    let text = std::str::from_utf8(c_str(text)).ok()?;
     let text = text.trim_start_matches([' ', '\t', '\n', '\r', '\x0b', '\x0c']);
     if text.is_empty() {
         return Some(0.0);
@@ -201,13 +207,23 @@ fn sort_generic(cx: &mut Ctx<'_>, args: &[Bytes], read_only: bool) -> CmdResult 
             ));
         }
         let alpha = o.alpha;
+        // Redis compares ALPHA with `strcoll` (C strings, "C" locale), but byte for byte
+        // over the whole string when it STOREs the result.
+        let binary = o.store.is_some();
+        let text_cmp = |x: &Bytes, y: &Bytes| {
+            if binary {
+                x.cmp(y)
+            } else {
+                c_str(x).cmp(c_str(y))
+            }
+        };
         items.sort_by(|a, b| {
             let order = if alpha {
                 match (&a.text, &b.text) {
                     (None, None) => Ordering::Equal,
                     (None, Some(_)) => Ordering::Less,
                     (Some(_), None) => Ordering::Greater,
-                    (Some(x), Some(y)) => x.cmp(y),
+                    (Some(x), Some(y)) => text_cmp(x, y),
                 }
             } else {
                 a.score
@@ -273,5 +289,7 @@ mod tests {
         assert_eq!(weight(b"1e400"), None);
         assert_eq!(weight(b"nan"), None);
         assert_eq!(weight(b"3x"), None);
+        assert_eq!(weight(b"\0\0a"), Some(0.0), "strtod stops at the NUL");
+        assert_eq!(weight(b"7\0x"), Some(7.0));
     }
 }

@@ -518,21 +518,53 @@ fn getbit(cx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
     Ok(Flow::Continue)
 }
 
+/// BITCOUNT key [start end [BYTE|BIT]]: the range is in bytes, or (Redis 7) in bits.
 fn bitcount(cx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
-    let value = get_string(&mut cx.db, &args[1])?.unwrap_or_default();
-    let slice: &[u8] = match args.len() {
-        2 => &value,
-        4 => {
-            let start = parse_int(&args[2])?;
-            let end = parse_int(&args[3])?;
-            match super::clamp_range(start, end, value.len()) {
-                Some((a, b)) => &value[a..=b],
-                None => &[],
+    let Some(value) = get_string(&mut cx.db, &args[1])? else {
+        cx.out.int(0); // a missing key answers 0 before its arguments are read, as in Redis
+        return Ok(Flow::Continue);
+    };
+    // The range in bits, both ends included.
+    let (first, last) = match args.len() {
+        2 => (0, value.len() as i64 * 8 - 1),
+        4 | 5 => {
+            let mut start = parse_int(&args[2])?;
+            let mut end = parse_int(&args[3])?;
+            if start < 0 && end < 0 && start > end {
+                cx.out.int(0);
+                return Ok(Flow::Continue);
+            }
+            let in_bits = match args.get(4) {
+                None => false,
+                Some(unit) if is(unit, "bit") => true,
+                Some(unit) if is(unit, "byte") => false,
+                Some(_) => return Err(CmdError::Syntax),
+            };
+            let total = value.len() as i64 * if in_bits { 8 } else { 1 };
+            if start < 0 {
+                start = start.saturating_add(total);
+            }
+            if end < 0 {
+                end = end.saturating_add(total);
+            }
+            start = start.max(0);
+            end = end.max(0).min(total - 1);
+            if in_bits {
+                (start, end)
+            } else {
+                (start.saturating_mul(8), end * 8 + 7)
             }
         }
         _ => return Err(CmdError::Syntax),
     };
-    let ones: u32 = slice.iter().map(|b| b.count_ones()).sum();
-    cx.out.int(i64::from(ones));
+    let mut ones: i64 = 0;
+    if first <= last {
+        let (a, b) = ((first / 8) as usize, (last / 8) as usize);
+        ones = value[a..=b].iter().map(|b| i64::from(b.count_ones())).sum();
+        // Take away the bits of the edge bytes that lie outside the range.
+        ones -= i64::from((value[a] & !(0xffu8 >> (first % 8))).count_ones());
+        ones -= i64::from((value[b] & (0x7fu8 >> (last % 8))).count_ones());
+    }
+    cx.out.int(ones);
     Ok(Flow::Continue)
 }
