@@ -142,10 +142,24 @@ fn bitpos(cx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
         cx.out.int(-1);
         return Ok(Flow::Continue);
     }
-    let found = (first..=last).find(|&i| {
+    // Whole bytes without the bit wanted are skipped at once, so a long string costs one
+    // step per byte, not per bit.
+    let skip = if want { 0x00 } else { 0xff };
+    let mut i = first;
+    let found = loop {
+        if i > last {
+            break None;
+        }
         let byte = value[(i / 8) as usize];
-        (byte & (0x80 >> (i % 8)) != 0) == want
-    });
+        if i % 8 == 0 && i + 7 <= last && byte == skip {
+            i += 8;
+            continue;
+        }
+        if (byte & (0x80 >> (i % 8)) != 0) == want {
+            break Some(i);
+        }
+        i += 1;
+    };
     let pos = match found {
         Some(i) => i,
         // Looking for a 0 with no end given: the string counts as zero-padded.
