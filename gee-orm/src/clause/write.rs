@@ -10,7 +10,7 @@
 use rusqlite::ToSql;
 use rusqlite::types::Value;
 
-use super::Clause;
+use super::{Args, Clause};
 use crate::dialect::Dialect;
 use crate::error::{Error, Result};
 use crate::schema::{ColumnType, Field, Schema};
@@ -36,14 +36,19 @@ pub(crate) fn update_sql(
     schema: &'static Schema,
     sets: &[(&str, &dyn ToSql)],
     clause: &Clause,
-) -> Result<(String, Vec<Value>)> {
+) -> Result<(String, Args)> {
     if sets.is_empty() {
         return Err(Error::EmptyUpdate {
             table: schema.table,
         });
     }
-    let mut sql = format!("UPDATE {} SET ", dialect.quote_ident(schema.table));
-    let mut args: Vec<Value> = Vec::with_capacity(sets.len() + clause.where_args.len());
+    // Built on every call, so written straight into one buffer (no `format!`, no quoted
+    // names of their own).
+    let mut sql = String::with_capacity(64);
+    sql.push_str("UPDATE ");
+    dialect.write_ident(&mut sql, schema.table);
+    sql.push_str(" SET ");
+    let mut args = Args::new();
     // ANCHOR: ex_update_sql
     for (i, (column, value)) in sets.iter().enumerate() {
         let field = schema.field(column).ok_or_else(|| Error::UnknownColumn {
@@ -62,7 +67,7 @@ pub(crate) fn update_sql(
         if i > 0 {
             sql.push_str(", ");
         }
-        sql.push_str(&dialect.quote_ident(field.column));
+        dialect.write_ident(&mut sql, field.column);
         sql.push_str(" = ?");
         args.push(value);
     }

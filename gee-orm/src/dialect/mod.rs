@@ -30,17 +30,24 @@ pub trait Dialect: Sync {
     ///
     /// Standard SQL, understood by SQLite and PostgreSQL alike.
     fn quote_ident(&self, ident: &str) -> String {
-        // ANCHOR: ex_quote_ident
         let mut quoted = String::with_capacity(ident.len() + 2);
-        quoted.push('"');
+        self.write_ident(&mut quoted, ident);
+        quoted
+    }
+
+    /// Appends `ident`, quoted, to `sql`: what `quote_ident` does, without a `String` of its
+    /// own, for the statements built on every call (an UPDATE writes its names straight into
+    /// its text).
+    fn write_ident(&self, sql: &mut String, ident: &str) {
+        // ANCHOR: ex_quote_ident
+        sql.push('"');
         for c in ident.chars() {
             if c == '"' {
-                quoted.push('"');
+                sql.push('"');
             }
-            quoted.push(c);
+            sql.push(c);
         }
-        quoted.push('"');
-        quoted
+        sql.push('"');
         // ANCHOR_END: ex_quote_ident
     }
     // ANCHOR_END: quote_ident

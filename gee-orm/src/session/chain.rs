@@ -70,7 +70,7 @@ impl<'c> Session<'c> {
     pub fn first<T: Model>(&mut self) -> Result<Option<T>> {
         // ANCHOR: ex_first
         self.limit(1);
-        Ok(self.find::<T>()?.into_iter().next())
+        Ok(self.find_some::<T>()?.into_iter().next())
         // ANCHOR_END: ex_first
     }
     // ANCHOR_END: first

@@ -96,6 +96,7 @@ pub trait Hooks {
 // ANCHOR: run_hook
 /// Turns a hook's result into the operation's: an `Err` becomes [`Error::Hook`], naming the
 /// hook and the table, and the operation stops there (Go only logged it).
+#[inline] // the usual `Ok(())` of a default hook then costs nothing
 pub(crate) fn run_hook(
     hook: &'static str,
     table: &'static str,

@@ -7,6 +7,8 @@
 //! inside a savepoint so the batch is all-or-nothing. `find::<T>()` builds the SELECT from the
 //! schema and the clauses, and turns each row into a `T` by position.
 
+use smallvec::SmallVec;
+
 use super::Session;
 use crate::clause::{Clause, Head, cached_head, insert_sql};
 use crate::error::{Error, Result};
@@ -57,16 +59,26 @@ impl<'c> Session<'c> {
     /// All the records of `T` that the clauses (day 4's `where_`, `order_by`, `limit`, ...)
     /// select, in a `Vec`. The clauses are consumed: the next call starts afresh.
     pub fn find<T: Model>(&mut self) -> Result<Vec<T>> {
+        self.find_some().map(SmallVec::into_vec)
+    }
+    // ANCHOR_END: find
+
+    // ANCHOR: find_some
+    /// `find`'s work, returning the records in a `SmallVec` that holds one record without a
+    /// heap allocation: day 4's `first` (a lookup by primary key) takes its record from here,
+    /// and `find` turns it into a `Vec` (free when there are several records: the heap buffer
+    /// is handed over, not copied).
+    pub(crate) fn find_some<T: Model>(&mut self) -> Result<SmallVec<[T; 1]>> {
         let clause = self.take_clause()?;
         run_hook("before_query", T::SCHEMA.table, T::before_query())?; // Day 5
-        let (sql, args) = clause.build_select(self.dialect(), T::SCHEMA)?;
+        let (sql, args) = clause.select(self.dialect(), T::SCHEMA)?;
         // With a LIMIT, stop reading once it is reached (no extra step to hear "done").
         let max = clause
             .limit
             .map_or(usize::MAX, |n| usize::try_from(n).unwrap_or(usize::MAX));
         self.query_models(&sql, &args, max)
     }
-    // ANCHOR_END: find
+    // ANCHOR_END: find_some
 
     /// Runs a SELECT whose columns are `T`'s in schema order and builds a `T` from each of
     /// its first `max` rows.
@@ -75,7 +87,7 @@ impl<'c> Session<'c> {
         sql: &str,
         args: &[rusqlite::types::Value],
         max: usize,
-    ) -> Result<Vec<T>> {
+    ) -> Result<SmallVec<[T; 1]>> {
         super::raw::log_sql(sql, args);
         let mut stmt = self
             .conn
@@ -84,7 +96,7 @@ impl<'c> Session<'c> {
         let mut rows = stmt
             .query(rusqlite::params_from_iter(args.iter()))
             .map_err(|e| Error::sql(sql, e))?;
-        let mut out: Vec<T> = Vec::with_capacity(max.min(16));
+        let mut out: SmallVec<[T; 1]> = SmallVec::with_capacity(max.min(16));
         // ANCHOR: ex_query_models
         while out.len() < max
             && let Some(row) = rows.next().map_err(|e| Error::sql(sql, e))?
