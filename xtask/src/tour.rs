@@ -54,9 +54,18 @@ pub fn tour(
         ensure_chapter_clients(root, built.iter().map(|(_, d)| *d));
         println!("tour: building {} example(s) ...", built.len());
         let mut build = cargo();
-        build.current_dir(root).arg("build");
-        for (course, day) in &built {
-            build.args(["-p", &course.krate, "--example", &day.stem()]);
+        build.current_dir(root);
+        if krate.is_none() {
+            // The whole tour builds the examples the way `cargo test --workspace` does (same
+            // packages, so the same unified features): right after `cargo xtask test`'s test
+            // step that is a no-op, where `cargo build -p .. --example ..` would resolve
+            // features afresh and rebuild tokio and friends (about 3 minutes on CI).
+            build.args(["test", "--workspace", "--exclude", "bench", "--no-run"]);
+        } else {
+            build.arg("build");
+            for (course, day) in &built {
+                build.args(["-p", &course.krate, "--example", &day.stem()]);
+            }
         }
         util::run(&mut build)?;
     }
