@@ -63,6 +63,18 @@ pub async fn connect_within<T>(
 }
 // ANCHOR_END: connect_within
 
+/// Runs a call future within `limit`; on timeout the future is dropped (with the calls it
+/// was making) and the error is a call timeout. The load-balanced client's `call_timeout`
+/// and `broadcast_timeout` (day 6) share it.
+pub async fn call_within<T>(limit: Duration, call: impl Future<Output = Result<T>>) -> Result<T> {
+    tokio::time::timeout(limit, call)
+        .await
+        .unwrap_or(Err(Error::Timeout {
+            what: "call",
+            limit,
+        }))
+}
+
 impl Client {
     /// Dials like [`Client::dial`], within the Option's `connect_timeout` (Go's
     /// `dialTimeout`).

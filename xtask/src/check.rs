@@ -409,24 +409,12 @@ mod tests {
 
     impl Fixture {
         fn new(name: &str) -> Self {
-            let root =
-                std::env::temp_dir().join(format!("xtask-fixture-{name}-{}", std::process::id()));
-            let _ = std::fs::remove_dir_all(&root);
-            let write = |path: &str, text: &str| {
-                let path = root.join(path);
-                std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-                std::fs::write(path, text).unwrap();
-            };
+            let root = crate::fixture::scratch("fixture", name);
+            let write = |path: &str, text: &str| crate::fixture::write(&root, path, text);
             write(
                 "course.toml",
-                r#"format_version = 1
-mdbook_version = "0.5.4"
-[[course]]
-crate = "demo"
-title = "Demo"
-summary = "A demo."
-peers = "none"
-[[course.day]]
+                &(crate::fixture::DEMO_COURSE.to_owned()
+                    + r#"[[course.day]]
 number = 1
 slug = "first-step"
 title = "First step"
@@ -450,7 +438,7 @@ example = "demo/examples/day2_later.rs"
 test = "demo/tests/day2_later.rs"
 chapter = "docs/src/demo/day2-later.md"
 modules = ["demo/src/later.rs"]
-"#,
+"#),
             );
             write("demo/Cargo.toml", "[package]\nname = \"demo\"\n");
             write(

@@ -853,23 +853,12 @@ mod tests {
 
     /// A throw-away workspace, to make a copy in.
     fn scratch(name: &str) -> PathBuf {
-        let root = std::env::temp_dir().join(format!("xtask-ex-{name}-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&root);
-        let write = |path: &str, text: &str| {
-            let path = root.join(path);
-            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-            std::fs::write(path, text).unwrap();
-        };
+        let root = crate::fixture::scratch("ex", name);
+        let write = |path: &str, text: &str| crate::fixture::write(&root, path, text);
         write(
             "course.toml",
-            r#"format_version = 1
-mdbook_version = "0.5.4"
-[[course]]
-crate = "demo"
-title = "Demo"
-summary = "A demo."
-peers = "none"
-[[course.day]]
+            &(crate::fixture::DEMO_COURSE.to_owned()
+                + r#"[[course.day]]
 number = 1
 slug = "first"
 title = "First"
@@ -882,7 +871,7 @@ modules = ["demo/src/lib.rs"]
 file = "demo/src/lib.rs"
 region = "ex_one"
 hint = "return 1"
-"#,
+"#),
         );
         write(
             ".cargo/config.toml",

@@ -9,6 +9,8 @@ mod check;
 mod ci;
 mod course;
 mod exercise;
+#[cfg(test)]
+mod fixture;
 mod install;
 mod redis_suite;
 mod tour;

@@ -140,12 +140,7 @@ impl<D: Discovery> XClient<D> {
         A: Serialize + ?Sized,
         R: DeserializeOwned,
     {
-        tokio::time::timeout(limit, self.call(service_method, args))
-            .await
-            .unwrap_or(Err(Error::Timeout {
-                what: "call",
-                limit,
-            }))
+        crate::timeout::call_within(limit, self.call(service_method, args)).await
     }
 
     // ANCHOR: broadcast
@@ -194,11 +189,6 @@ impl<D: Discovery> XClient<D> {
         A: Serialize + ?Sized,
         R: DeserializeOwned,
     {
-        tokio::time::timeout(limit, self.broadcast(service_method, args))
-            .await
-            .unwrap_or(Err(Error::Timeout {
-                what: "call",
-                limit,
-            }))
+        crate::timeout::call_within(limit, self.broadcast(service_method, args)).await
     }
 }
