@@ -121,6 +121,72 @@ async fn counters_and_their_errors() {
     );
 }
 
+/// INCRBYFLOAT answers Redis 7.0.15's digits: it adds in an 80-bit `long double` and
+/// prints 17 digits after the point, trimmed (every expected text was read from Redis).
+#[tokio::test]
+async fn incrbyfloat_answers_the_digits_of_a_long_double() {
+    let server = start().await;
+    let mut c = server.client().await;
+    for (start, increment, want) in [
+        ("10.5", "0.1", "10.6"),
+        ("0.1", "0.2", "0.3"),
+        ("9007199254740993", "10.5", "9007199254741003.5"),
+        ("1e17", "0.1", "100000000000000000.1015625"),
+        ("1e20", "0.1", "100000000000000000000"),
+        ("3.0e3", "1.5e-7", "3000.00000014999999998"),
+        ("18446744073709551615", "1", "18446744073709551616"),
+        (
+            "123456789.123456789",
+            "987654321.987654321",
+            "1111111111.11111110995989293",
+        ),
+        ("1", "0x1.8p1", "4"),
+        ("-1", "1", "0"),
+        ("1e-4950", "0", "0"),
+    ] {
+        let _: () = c.set("f", start).await.unwrap();
+        let got: String = cmd("INCRBYFLOAT")
+            .arg("f")
+            .arg(increment)
+            .query_async(&mut c)
+            .await
+            .unwrap();
+        assert_eq!(got, want, "{start} + {increment}");
+    }
+    let _: () = c.set("f", "1").await.unwrap();
+    for bad in ["1e5000", " 1", "nan", "1e-5000", "abc"] {
+        let e = err_text(
+            cmd("INCRBYFLOAT")
+                .arg("f")
+                .arg(bad)
+                .query_async::<String>(&mut c)
+                .await,
+        )
+        .await;
+        assert_eq!(e, "ERR value is not a valid float", "{bad}");
+    }
+    let e = err_text(
+        cmd("INCRBYFLOAT")
+            .arg("f")
+            .arg("inf")
+            .query_async::<String>(&mut c)
+            .await,
+    )
+    .await;
+    assert_eq!(e, "ERR increment would produce NaN or Infinity");
+    // The key's type is checked before the increment is read, as in t_string.c.
+    let _: () = c.rpush("list", "x").await.unwrap();
+    let e = err_text(
+        cmd("INCRBYFLOAT")
+            .arg("list")
+            .arg("abc")
+            .query_async::<String>(&mut c)
+            .await,
+    )
+    .await;
+    assert!(e.starts_with("WRONGTYPE"), "{e}");
+}
+
 #[tokio::test]
 async fn string_ranges_and_multi_key_commands() {
     let server = start().await;

@@ -15,21 +15,32 @@ use anyhow::{Context, Result, ensure};
 
 use crate::util::{self, cargo};
 
-/// The units the course is measured on: strings, keys, TTL, the four collection types, the
-/// protocol, QUIT and INFO (what go-redis days 1-4 build).
+/// The units the course is measured on: strings, keys, TTL, the four collection types,
+/// SCAN, the bit commands, the protocol, QUIT, INFO and the introspection commands (CLIENT,
+/// CONFIG, ...): what go-redis days 1-4 build.
 pub const UNITS: &[&str] = &[
     "unit/type/incr",
     "unit/type/string",
     "unit/keyspace",
     "unit/expire",
     "unit/type/list",
+    "unit/type/list-3",
     "unit/type/hash",
     "unit/type/set",
     "unit/type/zset",
+    "unit/scan",
+    "unit/other",
+    "unit/bitops",
     "unit/protocol",
     "unit/quit",
     "unit/info-command",
+    "unit/introspection",
+    "unit/introspection-2",
 ];
+
+/// `runtest --timeout`: how long a unit may go without finishing a test before the harness
+/// gives up on it, in seconds. A hang (a reply that never comes) costs at most this.
+const TEST_TIMEOUT_SECS: &str = "60";
 
 /// Tags denied: features a clone cannot or need not have (DEBUG, replication, ...).
 const DENY_TAGS: &str = "-needs:debug -needs:repl -needs:save -needs:config-maxmemory -needs:reset \
@@ -125,7 +136,7 @@ fn run_unit(server: &Path, tests: &Path, unit: &str) -> Result<UnitResult> {
                 "--ignore-encoding",
                 "--ignore-digest",
                 "--timeout",
-                "600",
+                TEST_TIMEOUT_SECS,
             ])
             .args(["--tags", DENY_TAGS])
             .stdin(Stdio::null())

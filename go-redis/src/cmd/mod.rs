@@ -20,6 +20,7 @@ pub mod info;
 pub mod keys;
 pub mod lcs;
 pub mod lists;
+pub mod long_double; // Day 3: INCRBYFLOAT's 80-bit arithmetic
 pub mod object;
 pub mod server;
 pub mod sets;
