@@ -61,6 +61,19 @@ pub struct Conn<'a> {
     pub shutdown: &'a CancellationToken,
 }
 
+impl Conn<'_> {
+    /// Lends the same socket and buffers again, for a wait that hands over to another
+    /// (day 3's CLIENT PAUSE to day 4's BLPOP, say).
+    pub fn reborrow(&mut self) -> Conn<'_> {
+        Conn {
+            stream: &mut *self.stream,
+            input: &mut *self.input,
+            output: &mut *self.output,
+            shutdown: self.shutdown,
+        }
+    }
+}
+
 /// Runs requests: the protocol layer's view of the database.
 pub trait Executor: Send + Sync + 'static {
     /// Per-connection state (selected DB, authenticated, ...).
@@ -70,6 +83,16 @@ pub trait Executor: Send + Sync + 'static {
     fn open_session(&self, stream: &TcpStream) -> Result<Self::Session, String>;
     /// Runs one request (`args[0]` is the command name) and appends its reply to `out`.
     fn execute(&self, session: &mut Self::Session, args: Vec<Bytes>, out: &mut Output) -> Flow;
+    /// Day 3: the token that ends this connection, given the server's shutdown token. The
+    /// default is the shutdown token itself; the database hands out a child of it, which
+    /// CLIENT KILL cancels to end the connection from another client's task.
+    fn connection_token(
+        &self,
+        _session: &Self::Session,
+        shutdown: CancellationToken,
+    ) -> CancellationToken {
+        shutdown
+    }
     /// The client left (its session is dropped after this).
     fn close_session(&self, _session: &mut Self::Session) {}
     /// Whether the client has authenticated; before it has, the request parser applies
@@ -121,6 +144,7 @@ impl<E: Executor> Handler for RespHandler<E> {
                     return;
                 }
             };
+            let shutdown = executor.connection_token(&session, shutdown); // Day 3: CLIENT KILL
             if let Err(err) = run(&*executor, &mut session, stream, shutdown).await {
                 debug!("connection ended: {err}");
             }

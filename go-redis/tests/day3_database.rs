@@ -648,3 +648,164 @@ async fn copy_and_database_index_errors_match_redis() {
         let _: () = cmd("SELECT").arg(0).query_async(&mut c).await.unwrap();
     }
 }
+
+/// One request over a raw socket, inline syntax, and its one reply.
+async fn call(stream: &mut tokio::net::TcpStream, request: &str) -> go_redis::resp::Frame {
+    let mut frames = support::exchange(stream, format!("{request}\r\n").as_bytes(), 1).await;
+    assert_eq!(frames.len(), 1, "no reply to {request}");
+    frames.remove(0)
+}
+
+fn text(frame: &go_redis::resp::Frame) -> String {
+    use go_redis::resp::Frame;
+    match frame {
+        Frame::Simple(s) | Frame::Error(s) => s.clone(),
+        Frame::Bulk(b) => String::from_utf8_lossy(b).into_owned(),
+        Frame::Integer(n) => n.to_string(),
+        other => format!("{other:?}"),
+    }
+}
+
+/// CLIENT LIST describes every connected client with Redis 7.0's fields, and CLIENT KILL
+/// closes another client's connection at once, even one sitting idle, with Redis's
+/// errors for bad filters.
+#[tokio::test]
+async fn client_list_describes_everyone_and_kill_closes_an_idle_client() {
+    use tokio::net::TcpStream;
+    let server = start().await;
+    let mut me = TcpStream::connect(server.addr).await.unwrap();
+    let mut other = TcpStream::connect(server.addr).await.unwrap();
+    assert_eq!(text(&call(&mut other, "CLIENT SETNAME second").await), "OK");
+    let other_id = text(&call(&mut other, "CLIENT ID").await);
+    assert_eq!(text(&call(&mut me, "CLIENT SETNAME first").await), "OK");
+    assert_eq!(text(&call(&mut me, "CLIENT GETNAME").await), "first");
+    let list = text(&call(&mut me, "CLIENT LIST").await);
+    let lines: Vec<&str> = list.lines().collect();
+    assert_eq!(lines.len(), 2, "{list}");
+    let mine = lines.iter().find(|l| l.contains("name=first")).unwrap();
+    for field in [
+        "id=",
+        " addr=127.0.0.1:",
+        " laddr=127.0.0.1:",
+        " fd=",
+        " age=",
+        " idle=",
+        " flags=N db=0 sub=0 psub=0 ssub=0 multi=-1 qbuf=",
+        " obl=0 oll=0 omem=0 ",
+        " events=r cmd=client|list user=default redir=-1 resp=2",
+    ] {
+        assert!(mine.contains(field), "{field:?} missing in {mine}");
+    }
+    let theirs = lines.iter().find(|l| l.contains("name=second")).unwrap();
+    assert!(theirs.starts_with(&format!("id={other_id} ")), "{theirs}");
+    assert!(theirs.contains(" cmd=client|id "), "{theirs}");
+    let info = text(&call(&mut me, "CLIENT INFO").await);
+    assert!(
+        info.contains("name=first") && info.contains("cmd=client|info"),
+        "{info}"
+    );
+    let only = text(&call(&mut me, &format!("CLIENT LIST ID {other_id}")).await);
+    assert!(
+        only.contains("name=second") && !only.contains("name=first"),
+        "{only}"
+    );
+
+    for (request, error) in [
+        (
+            "CLIENT KILL",
+            "ERR wrong number of arguments for 'client|kill' command",
+        ),
+        ("CLIENT KILL ID 10 wrong_arg", "ERR syntax error"),
+        ("CLIENT KILL ID 0", "ERR client-id should be greater than 0"),
+        (
+            "CLIENT KILL TYPE wrong_type",
+            "ERR Unknown client type 'wrong_type'",
+        ),
+        ("CLIENT KILL USER nobody", "ERR No such user 'nobody'"),
+        ("CLIENT KILL SKIPME maybe", "ERR syntax error"),
+        ("CLIENT KILL 10.0.0.1:1", "ERR No such client"),
+        (
+            "CLIENT FOO",
+            "ERR unknown subcommand 'FOO'. Try CLIENT HELP.",
+        ),
+        (
+            "CLIENT PAUSE 10 NEVER",
+            "ERR CLIENT PAUSE mode must be WRITE or ALL",
+        ),
+        ("CLIENT PAUSE -1", "ERR timeout is negative"),
+    ] {
+        assert_eq!(text(&call(&mut me, request).await), error, "{request}");
+    }
+    let e = text(&call(&mut me, "*3\r\n$6\r\nCLIENT\r\n$7\r\nSETNAME\r\n$3\r\na b").await);
+    assert_eq!(
+        e,
+        "ERR Client names cannot contain spaces, newlines or special characters."
+    );
+
+    // The other client sits idle in a read: KILL still closes it at once.
+    let killed = text(&call(&mut me, &format!("CLIENT KILL ID {other_id}")).await);
+    assert_eq!(killed, "1");
+    assert!(
+        support::is_closed(&mut other).await,
+        "killed client still open"
+    );
+    let list = text(&call(&mut me, "CLIENT LIST").await);
+    assert!(!list.contains("name=second"), "{list}");
+    // SKIPME no: this client kills itself, after the reply.
+    assert_eq!(text(&call(&mut me, "CLIENT KILL SKIPME no").await), "1");
+    assert!(support::is_closed(&mut me).await);
+}
+
+/// CLIENT PAUSE WRITE holds writes (not reads) until CLIENT UNPAUSE, then runs them; no
+/// thread sleeps meanwhile, so other clients are served.
+#[tokio::test]
+async fn client_pause_write_holds_writes_until_unpause() {
+    use tokio::net::TcpStream;
+    let server = start().await;
+    let mut admin = TcpStream::connect(server.addr).await.unwrap();
+    let mut writer = TcpStream::connect(server.addr).await.unwrap();
+    let writer_id = text(&call(&mut writer, "CLIENT ID").await);
+    assert_eq!(
+        text(&call(&mut admin, "CLIENT PAUSE 100000 WRITE").await),
+        "OK"
+    );
+    use tokio::io::AsyncWriteExt;
+    writer.write_all(b"SET k v\r\nGET k\r\n").await.unwrap();
+    // Wait until the server has the SET in hand (CLIENT LIST shows it as the command).
+    loop {
+        let me = text(&call(&mut admin, &format!("CLIENT LIST ID {writer_id}")).await);
+        if me.contains("cmd=set") {
+            break;
+        }
+        tokio::task::yield_now().await;
+    }
+    // Reads go on; the held SET has not run.
+    assert_eq!(call(&mut admin, "GET k").await, go_redis::resp::Frame::Null);
+    assert_eq!(text(&call(&mut admin, "CLIENT UNPAUSE").await), "OK");
+    let replies = support::read_frames(&mut writer, 2).await;
+    assert_eq!(replies, vec![support::simple("OK"), support::bulk("v")]);
+    // A short ALL pause ends by itself, and the held command then runs.
+    assert_eq!(text(&call(&mut admin, "CLIENT PAUSE 20 ALL").await), "OK");
+    assert_eq!(text(&call(&mut writer, "PING").await), "PONG");
+}
+
+/// CLIENT REPLY OFF silences replies until ON; SKIP drops only the next one.
+#[tokio::test]
+async fn client_reply_off_and_skip() {
+    let server = start().await;
+    let mut s = tokio::net::TcpStream::connect(server.addr).await.unwrap();
+    let got = support::exchange(
+        &mut s,
+        b"CLIENT REPLY OFF\r\nPING a\r\nCLIENT REPLY ON\r\nPING b\r\nCLIENT REPLY SKIP\r\nPING c\r\nPING d\r\n",
+        3,
+    )
+    .await;
+    assert_eq!(
+        got,
+        vec![
+            support::simple("OK"),
+            support::bulk("b"),
+            support::bulk("d")
+        ]
+    );
+}

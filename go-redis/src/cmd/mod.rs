@@ -14,6 +14,7 @@
 pub mod args;
 pub mod bitops;
 pub mod blocking;
+pub mod client; // Day 3: CLIENT LIST / KILL / PAUSE / REPLY
 pub mod dispatch;
 pub mod hashes;
 pub mod info;
@@ -22,6 +23,7 @@ pub mod lcs;
 pub mod lists;
 pub mod long_double; // Day 3: INCRBYFLOAT's 80-bit arithmetic
 pub mod object;
+pub mod pause; // Day 3: CLIENT PAUSE holds commands
 pub mod server;
 pub mod sets;
 pub mod sort;

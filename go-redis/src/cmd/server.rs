@@ -27,7 +27,7 @@ pub const COMMANDS: &[Command] = &[
     command!("info", -1, 0, none, super::info::info),
     command!("config", -2, ADMIN, none, config),
     command!("command", -1, 0, none, command),
-    command!("client", -2, 0, none, client),
+    command!("client", -2, 0, none, super::client::client), // Day 3: cmd/client.rs
     command!("time", 1, FAST, none, time),
     command!("function", -2, WRITE, none, function),
     command!("lastsave", 1, FAST, none, lastsave),
@@ -139,8 +139,8 @@ fn hello(cx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
         return Err(CmdError::Other("NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO <proto> AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time".into()));
     }
     if let Some(name) = name {
-        check_client_name(name)?;
-        cx.session.name = (!name.is_empty()).then(|| name.clone());
+        super::client::check_client_name(name)?;
+        super::client::set_name(cx, name);
     }
     if let Some(version) = version {
         cx.out.set_resp3(version == 3);
@@ -165,16 +165,6 @@ fn hello(cx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
     Ok(Flow::Continue)
 }
 // ANCHOR_END: hello
-
-/// CLIENT SETNAME's rule (HELLO SETNAME too): no spaces, newlines or other special bytes.
-fn check_client_name(name: &[u8]) -> Result<(), CmdError> {
-    if name.iter().any(|&b| b <= b' ' || b > b'~') {
-        return Err(CmdError::err(
-            "Client names cannot contain spaces, newlines or special characters.",
-        ));
-    }
-    Ok(())
-}
 
 fn config(cx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
     let sub = String::from_utf8_lossy(&args[1]).to_ascii_lowercase();
@@ -310,67 +300,6 @@ fn command(cx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
     } else {
         return Err(CmdError::err(format!(
             "unknown subcommand '{}'. Try COMMAND HELP.",
-            String::from_utf8_lossy(sub)
-        )));
-    }
-    Ok(Flow::Continue)
-}
-
-fn client(cx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
-    let sub = &args[1];
-    if is(sub, "setname") && args.len() == 3 {
-        check_client_name(&args[2])?;
-        cx.session.name = (!args[2].is_empty()).then(|| args[2].clone());
-        cx.out.ok();
-    } else if is(sub, "getname") && args.len() == 2 {
-        match &cx.session.name {
-            Some(name) => cx.out.bulk(name),
-            None => cx.out.null(),
-        }
-    } else if is(sub, "id") && args.len() == 2 {
-        cx.out.int(cx.session.id as i64);
-    } else if (is(sub, "info") || is(sub, "list")) && args.len() >= 2 {
-        let line = format!(
-            "id={} addr={} name={} db={} resp={} cmd=client\n",
-            cx.session.id,
-            cx.session.addr,
-            cx.session
-                .name
-                .as_deref()
-                .map(String::from_utf8_lossy)
-                .unwrap_or_default(),
-            cx.session.db,
-            cx.out.protocol()
-        );
-        cx.out.verbatim("txt", line.as_bytes());
-    } else if is(sub, "unblock") && (args.len() == 3 || args.len() == 4) {
-        // Day 4: ends another client's BLPOP (and friends), as a timeout or an error.
-        let error = match args.get(3) {
-            None => false,
-            Some(reason) if is(reason, "timeout") => false,
-            Some(reason) if is(reason, "error") => true,
-            Some(_) => {
-                return Err(CmdError::err(
-                    "CLIENT UNBLOCK reason should be TIMEOUT or ERROR",
-                ));
-            }
-        };
-        let id = super::parse_int(&args[2])?;
-        let done = u64::try_from(id).is_ok_and(|id| super::blocking::unblock(cx.server, id, error));
-        cx.out.int(i64::from(done));
-    } else if is(sub, "unblock") && args.len() < 3 {
-        return Err(CmdError::err(
-            "wrong number of arguments for 'client|unblock' command",
-        ));
-    } else if is(sub, "unblock") {
-        return Err(CmdError::err(
-            "unknown subcommand or wrong number of arguments for 'unblock'. Try CLIENT HELP.",
-        ));
-    } else if is(sub, "setinfo") || is(sub, "no-evict") || is(sub, "no-touch") {
-        cx.out.ok();
-    } else {
-        return Err(CmdError::err(format!(
-            "unknown subcommand '{}'. Try CLIENT HELP.",
             String::from_utf8_lossy(sub)
         )));
     }
