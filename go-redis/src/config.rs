@@ -37,6 +37,12 @@ pub struct Config {
     /// The hard limit, in bytes, of `client-output-buffer-limit normal` (0 = none): a
     /// client whose unsent replies pass it is disconnected.
     pub output_limit_normal: u64,
+    /// Day 3: the soft limit of `client-output-buffer-limit normal`, in bytes (0 = none):
+    /// a client may hold more unsent replies than this for at most
+    /// [`Config::output_limit_normal_seconds`].
+    pub output_limit_normal_soft: u64,
+    /// Day 3: how long a client may stay over the soft limit, in seconds.
+    pub output_limit_normal_seconds: u64,
     /// Every other directive, as text.
     pub other: BTreeMap<String, String>,
 }
@@ -75,6 +81,8 @@ impl Default for Config {
             appendonly: false,
             maxclients: 10_000,
             output_limit_normal: 0,
+            output_limit_normal_soft: 0,
+            output_limit_normal_seconds: 0,
             shutdown_timeout: 10,
             other,
         }
@@ -166,10 +174,14 @@ impl Config {
                         None => classes.push((class, limits)),
                     }
                 }
-                self.output_limit_normal = classes
+                let normal = classes
                     .iter()
                     .find(|(c, _)| c == "normal")
-                    .map_or(0, |(_, l)| l[0]);
+                    .map_or([0; 3], |(_, l)| *l);
+                self.output_limit_normal = normal[0];
+                // Day 3: the soft limit and its seconds.
+                self.output_limit_normal_soft = normal[1];
+                self.output_limit_normal_seconds = normal[2];
                 let text: Vec<String> = classes
                     .iter()
                     .map(|(c, l)| format!("{c} {} {} {}", l[0], l[1], l[2]))

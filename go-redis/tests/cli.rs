@@ -90,6 +90,7 @@ fn sigterm_and_sigint_exit_cleanly_despite_blocked_and_non_reading_clients() {
             Ok(status) => status,
             Err(err) => {
                 let _ = server.kill();
+                let _ = server.wait();
                 eprintln!("SKIPPED: cannot run `kill` ({err}); install Debian's procps");
                 return;
             }
@@ -102,6 +103,7 @@ fn sigterm_and_sigint_exit_cleanly_despite_blocked_and_non_reading_clients() {
             }
             if Instant::now() > deadline {
                 let _ = server.kill();
+                let _ = server.wait();
                 panic!("go-redis did not exit after kill {signal}");
             }
             std::thread::sleep(Duration::from_millis(20));

@@ -14,7 +14,7 @@ use tokio::net::TcpStream;
 use tokio_util::sync::CancellationToken;
 
 use super::{Ctx, Keys, NO_AUTH};
-use crate::connection::{Conn, Executor, Flow};
+use crate::connection::{Conn, Executor, Flow, OutputLimit};
 use crate::db::clients::Client;
 use crate::db::{ReplyMode, Server, Session, now_ms};
 use crate::resp::{Output, ReplyWriter};
@@ -185,6 +185,15 @@ impl Executor for Server {
         // Day 4: this command may have fed a client blocked in BLPOP and friends.
         super::blocking::after_command(self, flow);
         flow
+    }
+
+    fn output_limit(&self, _session: &Session) -> Option<OutputLimit> {
+        // Day 3: client-output-buffer-limit normal's soft limit.
+        let config = self.config.read();
+        (config.output_limit_normal_soft > 0).then(|| OutputLimit {
+            soft: usize::try_from(config.output_limit_normal_soft).unwrap_or(usize::MAX),
+            seconds: std::time::Duration::from_secs(config.output_limit_normal_seconds),
+        })
     }
 
     fn close_session(&self, session: &mut Session) {
