@@ -360,7 +360,11 @@ async fn server_commands_for_tools() {
         .query_async(&mut c)
         .await
         .unwrap();
-    assert_eq!(v, vec!["list-max-listpack-size".to_owned(), "4".to_owned()]);
+    // A pattern finds the old name (an alias) too, as in Redis.
+    assert_eq!(
+        v,
+        ["list-max-listpack-size", "4", "list-max-ziplist-size", "4"]
+    );
     let _: () = c.set("k", 1).await.unwrap();
     let info: String = cmd("INFO").query_async(&mut c).await.unwrap();
     assert!(info.contains("redis_version:7.0.15"), "{info}");
@@ -808,4 +812,131 @@ async fn client_reply_off_and_skip() {
             support::bulk("d")
         ]
     );
+}
+
+/// MONITOR streams every command other clients run (not administrative ones), as
+/// Redis's `+<time> [<db> <addr>] "cmd" "arg"` lines.
+#[tokio::test]
+async fn monitor_streams_the_commands_of_other_clients() {
+    use tokio::net::TcpStream;
+    let server = start().await;
+    let mut watcher = TcpStream::connect(server.addr).await.unwrap();
+    assert_eq!(call(&mut watcher, "MONITOR").await, support::simple("OK"));
+    let mut c = TcpStream::connect(server.addr).await.unwrap();
+    call(&mut c, "CONFIG GET maxclients").await; // administrative: not shown
+    call(&mut c, "SET foo \"a b\"").await;
+    call(&mut c, "GET foo").await;
+    let lines = support::read_frames(&mut watcher, 2).await;
+    let lines: Vec<String> = lines.iter().map(text).collect();
+    assert_eq!(lines.len(), 2, "{lines:?}");
+    assert!(lines[0].ends_with("\"SET\" \"foo\" \"a b\""), "{lines:?}");
+    assert!(lines[0].contains(" [0 127.0.0.1:"), "{lines:?}");
+    assert!(lines[1].ends_with("\"GET\" \"foo\""), "{lines:?}");
+}
+
+/// CONFIG SET checks every name before any value, and answers Redis's errors: immutable
+/// parameters, a parameter given twice, a bad percentage, a port in use; nothing changes
+/// on an error. CONFIG GET shows aliases by pattern and hidden parameters only by name.
+#[tokio::test]
+async fn config_set_and_get_check_like_redis() {
+    use tokio::net::TcpStream;
+    let server = start().await;
+    let mut c = TcpStream::connect(server.addr).await.unwrap();
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let taken_port = taken.local_addr().unwrap().port();
+    for (request, error) in [
+        (
+            "CONFIG SET daemonize yes".to_owned(),
+            "ERR CONFIG SET failed (possibly related to argument 'daemonize') - can't set immutable config",
+        ),
+        (
+            "CONFIG SET maxmemory 10000001 maxmemory 10000002".to_owned(),
+            "ERR CONFIG SET failed (possibly related to argument 'maxmemory') - duplicate parameter",
+        ),
+        (
+            "CONFIG SET maxmemory 10000001 maxmemory-clients 200% client-query-buffer-limit x"
+                .to_owned(),
+            "ERR CONFIG SET failed (possibly related to argument 'maxmemory-clients') - percentage argument must be less or equal to 100",
+        ),
+        (
+            format!("CONFIG SET maxmemory 10000001 port {taken_port}"),
+            "ERR CONFIG SET failed (possibly related to argument 'port') - Unable to listen on this port. Check server logs.",
+        ),
+    ] {
+        assert_eq!(text(&call(&mut c, &request).await), error, "{request}");
+    }
+    // Rolled back: maxmemory kept its value.
+    let got = call(&mut c, "CONFIG GET maxmemory").await;
+    assert_eq!(
+        got,
+        go_redis::resp::Frame::Array(vec![support::bulk("maxmemory"), support::bulk("0")])
+    );
+    // Setting the port it already has is fine (CONFIG SET of CONFIG GET * round-trips).
+    let port = match call(&mut c, "CONFIG GET port").await {
+        go_redis::resp::Frame::Array(pair) => text(&pair[1]),
+        other => panic!("{other:?}"),
+    };
+    assert_eq!(
+        text(&call(&mut c, &format!("CONFIG SET port {port} maxmemory 5mb")).await),
+        "OK"
+    );
+    let all = format!("{:?}", call(&mut c, "CONFIG GET *of").await);
+    assert!(
+        all.contains("replicaof") && all.contains("slaveof"),
+        "{all}"
+    );
+    let all = format!("{:?}", call(&mut c, "CONFIG GET *").await);
+    assert!(!all.contains("key-load-delay"), "hidden parameter listed");
+    let hidden = call(&mut c, "CONFIG GET key-load-delay").await;
+    assert_eq!(
+        hidden,
+        go_redis::resp::Frame::Array(vec![support::bulk("key-load-delay"), support::bulk("0")])
+    );
+    drop(taken);
+}
+
+/// COMMAND GETKEYS finds the keys of a request, numkeys and STORE included; COMMAND LIST
+/// lists subcommands and filters; COMMAND INFO marks the movable-key commands.
+#[tokio::test]
+async fn command_getkeys_and_list() {
+    use go_redis::resp::Frame;
+    use tokio::net::TcpStream;
+    let server = start().await;
+    let mut c = TcpStream::connect(server.addr).await.unwrap();
+    let bulks = |items: &[&str]| Frame::Array(items.iter().map(|s| support::bulk(s)).collect());
+    assert_eq!(
+        call(&mut c, "COMMAND GETKEYS get key").await,
+        bulks(&["key"])
+    );
+    assert_eq!(
+        call(&mut c, "COMMAND GETKEYS zunionstore dst 2 a b WEIGHTS 1 2").await,
+        bulks(&["dst", "a", "b"])
+    );
+    assert_eq!(
+        call(&mut c, "COMMAND GETKEYS sort k1 BY w* STORE k2").await,
+        bulks(&["k1", "k2"])
+    );
+    assert_eq!(
+        text(&call(&mut c, "COMMAND GETKEYS ping").await),
+        "ERR The command has no key arguments"
+    );
+    assert_eq!(
+        text(&call(&mut c, "COMMAND GETKEYS nosuch a").await),
+        "ERR Invalid command specified"
+    );
+    let list = format!("{:?}", call(&mut c, "COMMAND LIST").await);
+    assert!(
+        list.contains("\"client|list\"") && list.contains("\"set\""),
+        "{list}"
+    );
+    assert_eq!(
+        call(&mut c, "COMMAND LIST FILTERBY PATTERN config|*re*").await,
+        bulks(&["config|resetstat", "config|rewrite"])
+    );
+    assert_eq!(
+        text(&call(&mut c, "COMMAND LIST FILTERBY bad").await),
+        "ERR syntax error"
+    );
+    let info = format!("{:?}", call(&mut c, "COMMAND INFO zunionstore get").await);
+    assert_eq!(info.matches("movablekeys").count(), 1, "{info}");
 }

@@ -73,7 +73,7 @@ const HELP: &[&str] = &[
 
 /// The subcommands and their arities (Redis 7.0's `client|...` table): an argument count
 /// outside it is `wrong number of arguments for 'client|<sub>' command`.
-const ARITY: &[(&str, i32)] = &[
+pub const ARITY: &[(&str, i32)] = &[
     ("caching", 3),
     ("getname", 2),
     ("getredir", 2),

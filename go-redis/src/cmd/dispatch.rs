@@ -77,6 +77,7 @@ pub fn dispatch(server: &Server, session: &mut Session, args: &[Bytes], out: &mu
     };
     // ANCHOR_END: ex_dispatch
     super::client::after_command(ctx.session, ctx.out, reply_mark);
+    super::monitor::feed(server, ctx.session, command, args); // Day 3: MONITOR
     over_output_limit(server, ctx.out).unwrap_or(flow)
 }
 // ANCHOR_END: dispatch
@@ -162,6 +163,7 @@ impl Executor for Server {
             client,
             paused: None,
             reply: ReplyMode::On,
+            monitor: None,
         })
     }
 
@@ -211,7 +213,9 @@ impl Executor for Server {
         let mut conn = conn;
         async move {
             loop {
-                let close = if session.paused.is_some() {
+                let close = if session.monitor.is_some() {
+                    super::monitor::wait(self, session, conn.reborrow()).await?
+                } else if session.paused.is_some() {
                     let close = super::pause::wait(self, session, conn.reborrow()).await?;
                     super::blocking::after_command(self, Flow::Continue);
                     close

@@ -135,6 +135,10 @@ pub struct Clients {
     epoch: OnceLock<Instant>,
     /// Woken when a pause is lifted or changed, so paused clients look again.
     pub pause_changed: tokio::sync::Notify,
+    /// MONITOR: the lines every monitoring client receives, and how many there are (the
+    /// command path looks at the count first, so monitoring costs nothing when unused).
+    monitor: OnceLock<tokio::sync::broadcast::Sender<Bytes>>,
+    monitors: AtomicUsize,
 }
 
 impl Clients {
@@ -164,6 +168,33 @@ impl Clients {
 
     fn ms_since_epoch(&self, at: Instant) -> u64 {
         at.saturating_duration_since(self.epoch()).as_millis() as u64 + 1
+    }
+
+    fn monitor_feed(&self) -> &tokio::sync::broadcast::Sender<Bytes> {
+        self.monitor
+            .get_or_init(|| tokio::sync::broadcast::channel(4096).0)
+    }
+
+    /// MONITOR: a new monitoring client's feed of lines. It counts as a monitor until
+    /// [`Clients::unmonitor`].
+    pub fn monitor(&self) -> tokio::sync::broadcast::Receiver<Bytes> {
+        self.monitors.fetch_add(1, Ordering::SeqCst);
+        self.monitor_feed().subscribe()
+    }
+
+    /// A monitoring client left.
+    pub fn unmonitor(&self) {
+        self.monitors.fetch_sub(1, Ordering::SeqCst);
+    }
+
+    /// Whether any client is monitoring (one atomic load).
+    pub fn monitored(&self) -> bool {
+        self.monitors.load(Ordering::Relaxed) > 0
+    }
+
+    /// Sends a line to every monitoring client.
+    pub fn feed_monitors(&self, line: Bytes) {
+        let _ = self.monitor_feed().send(line);
     }
 
     /// CLIENT PAUSE: holds commands until `until` (every command if `all`, else the

@@ -49,6 +49,8 @@ pub struct Session {
     pub paused: Option<Vec<Bytes>>,
     /// Day 3: CLIENT REPLY ON|OFF|SKIP.
     pub reply: ReplyMode,
+    /// Day 3: the feed of a client that sent MONITOR.
+    pub monitor: Option<tokio::sync::broadcast::Receiver<Bytes>>,
 }
 
 /// Day 3: whether replies are sent (CLIENT REPLY).
