@@ -24,9 +24,11 @@ pub fn hold(
     command: &Command,
     args: &[Bytes],
 ) -> Option<Flow> {
+    // ANCHOR: ex_hold
     server.clients.paused_until(command.flags & WRITE != 0)?;
     session.paused = Some(args.to_vec());
     Some(Flow::Wait)
+    // ANCHOR_END: ex_hold
 }
 
 // ANCHOR: wait

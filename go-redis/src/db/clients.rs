@@ -107,6 +107,7 @@ impl Client {
         self.activity.lock().clone()
     }
 
+    // ANCHOR: kill_token
     /// Gives the client the token that ends its connection (a child of the server's
     /// shutdown token). A kill that came first cancels it at once.
     pub fn set_closer(&self, token: CancellationToken) {
@@ -123,6 +124,7 @@ impl Client {
             token.cancel();
         }
     }
+    // ANCHOR_END: kill_token
 }
 
 /// Every connected client, by id, and the server-wide pause.
