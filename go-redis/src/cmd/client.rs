@@ -117,7 +117,7 @@ pub fn after_command(session: &mut Session, out: &mut Output, mark: usize) {
 }
 
 // ANCHOR: client
-/// CLIENT <subcommand> ...: the subcommand's arity first (Redis's subcommand table), then
+/// `CLIENT <subcommand> ...`: the subcommand's arity first (Redis's subcommand table), then
 /// the subcommand itself.
 pub fn client(cx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
     let sub = &args[1];
@@ -429,7 +429,7 @@ fn pause(cx: &mut Ctx<'_>, args: &[Bytes]) -> Result<(), CmdError> {
     Ok(())
 }
 
-/// Day 4: CLIENT UNBLOCK <id> [TIMEOUT|ERROR] ends another client's BLPOP (and friends),
+/// Day 4: `CLIENT UNBLOCK <id> [TIMEOUT|ERROR]` ends another client's BLPOP (and friends),
 /// as a timeout or an error.
 fn unblock(cx: &mut Ctx<'_>, args: &[Bytes]) -> Result<(), CmdError> {
     if args.len() > 4 {
