@@ -940,3 +940,73 @@ async fn command_getkeys_and_list() {
     let info = format!("{:?}", call(&mut c, "COMMAND INFO zunionstore get").await);
     assert_eq!(info.matches("movablekeys").count(), 1, "{info}");
 }
+
+// Regression tests for bugs of the original Go code (book appendix: Go bugs). Each
+// request's expected reply was read from Redis 7.0.15.
+
+/// godis answers a negative SETRANGE offset by indexing its byte slice at -1, a panic;
+/// Redis answers an error and the server goes on.
+#[tokio::test]
+async fn go_bug_setrange_negative_offset() {
+    let server = start().await;
+    let mut s = tokio::net::TcpStream::connect(server.addr).await.unwrap();
+    assert_eq!(
+        text(&call(&mut s, "SETRANGE k -1 x").await),
+        "ERR offset is out of range"
+    );
+    assert_eq!(call(&mut s, "PING").await, support::simple("PONG"));
+}
+
+/// godis's SETBIT error ends in a newline inside the error line, which breaks the RESP
+/// stream; the reply must be exactly one line.
+#[tokio::test]
+async fn go_bug_setbit_error_is_one_line() {
+    let server = start().await;
+    let mut s = tokio::net::TcpStream::connect(server.addr).await.unwrap();
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    s.write_all(b"SETBIT k 0 2\r\nPING\r\n").await.unwrap();
+    let want = b"-ERR bit is not an integer or out of range\r\n+PONG\r\n";
+    let mut got = vec![0u8; want.len()];
+    s.read_exact(&mut got).await.unwrap();
+    assert_eq!(String::from_utf8_lossy(&got), String::from_utf8_lossy(want));
+}
+
+/// godis answers GETRANGE of a missing key with a null; Redis with an empty string.
+#[tokio::test]
+async fn go_bug_getrange_of_a_missing_key_is_empty() {
+    let server = start().await;
+    let mut s = tokio::net::TcpStream::connect(server.addr).await.unwrap();
+    assert_eq!(call(&mut s, "GETRANGE nokey 0 -1").await, support::bulk(""));
+}
+
+/// godis answers BITPOS of a missing key -1 for both bits; Redis answers 0 when looking
+/// for a 0 bit (a missing key is all zeros).
+#[tokio::test]
+async fn go_bug_bitpos_zero_in_a_missing_key() {
+    let server = start().await;
+    let mut s = tokio::net::TcpStream::connect(server.addr).await.unwrap();
+    assert_eq!(text(&call(&mut s, "BITPOS nokey 0").await), "0");
+    assert_eq!(text(&call(&mut s, "BITPOS nokey 1").await), "-1");
+}
+
+/// godis stores INCRBYFLOAT's argument text as is on a missing key (`5.0e3` stays
+/// `5.0e3`, `1.50` stays `1.50`), refuses hexadecimal, and adds in exact decimal where
+/// Redis adds in a `long double` (`1e20 + 0.1`); Redis's digits are the contract.
+#[tokio::test]
+async fn go_bug_incrbyfloat_prints_redis_digits() {
+    let server = start().await;
+    let mut s = tokio::net::TcpStream::connect(server.addr).await.unwrap();
+    for (key, increment, want) in [
+        ("a", "5.0e3", "5000"),
+        ("b", "1.50", "1.5"),
+        ("c", "0x10", "16"),
+    ] {
+        let got = call(&mut s, &format!("INCRBYFLOAT {key} {increment}")).await;
+        assert_eq!(got, support::bulk(want), "{increment}");
+    }
+    call(&mut s, "SET d 1e20").await;
+    assert_eq!(
+        call(&mut s, "INCRBYFLOAT d 0.1").await,
+        support::bulk("100000000000000000000")
+    );
+}

@@ -121,6 +121,7 @@ fn run_unit(server: &Path, tests: &Path, unit: &str) -> Result<UnitResult> {
         .with_context(|| format!("cannot start {}", server.display()))?;
     let result = (|| -> Result<UnitResult> {
         common::wait_for_port(("127.0.0.1", port), Duration::from_secs(10))?;
+        let harness_base = common::free_port()? as u32 + 32;
         let output = Command::new("./runtest")
             .current_dir(tests)
             .args([
@@ -139,11 +140,22 @@ fn run_unit(server: &Path, tests: &Path, unit: &str) -> Result<UnitResult> {
                 TEST_TIMEOUT_SECS,
             ])
             .args(["--tags", DENY_TAGS])
+            // The harness's own listening port and the ports it would give servers it
+            // spawns: a range of its own per run (the default is one fixed range), so
+            // two runs on one machine do not collide.
+            .args(["--baseport", &harness_base.to_string(), "--portcount", "64"])
             .stdin(Stdio::null())
             .output()
             .context("running runtest")?;
         let text = strip_ansi(&String::from_utf8_lossy(&output.stdout));
         let count = |tag: &str| text.lines().filter(|l| l.starts_with(tag)).count();
+        if count("[ok]") + count("[err]") == 0 {
+            // Nothing ran: say why (the harness's last words), instead of a row of zeros.
+            let errors = String::from_utf8_lossy(&output.stderr);
+            for line in text.lines().chain(errors.lines()).rev().take(8) {
+                println!("    {line}");
+            }
+        }
         for line in text
             .lines()
             .filter(|l| l.starts_with("[err]") || l.starts_with("[exception]"))
