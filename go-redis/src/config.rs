@@ -37,6 +37,12 @@ pub struct Config {
     /// The hard limit, in bytes, of `client-output-buffer-limit normal` (0 = none): a
     /// client whose unsent replies pass it is disconnected.
     pub output_limit_normal: u64,
+    /// Day 3: the soft limit of `client-output-buffer-limit normal`, in bytes (0 = none):
+    /// a client may hold more unsent replies than this for at most
+    /// [`Config::output_limit_normal_seconds`].
+    pub output_limit_normal_soft: u64,
+    /// Day 3: how long a client may stay over the soft limit, in seconds.
+    pub output_limit_normal_seconds: u64,
     /// Every other directive, as text.
     pub other: BTreeMap<String, String>,
 }
@@ -60,6 +66,15 @@ impl Default for Config {
             ("hash-max-listpack-entries", "128"),
             ("set-max-intset-entries", "512"),
             ("zset-max-listpack-entries", "128"),
+            // Day 3: more of Redis's parameters, with Redis's defaults (CONFIG GET answers).
+            ("replicaof", ""),
+            ("maxmemory-samples", "5"),
+            ("maxmemory-clients", "0"),
+            ("maxmemory-eviction-tenacity", "10"),
+            ("client-query-buffer-limit", "1073741824"),
+            ("repl-backlog-size", "1048576"),
+            ("daemonize", "no"),
+            ("lazyfree-lazy-user-del", "no"),
             (
                 "client-output-buffer-limit",
                 "normal 0 0 0 slave 268435456 67108864 60 pubsub 33554432 8388608 60",
@@ -75,6 +90,8 @@ impl Default for Config {
             appendonly: false,
             maxclients: 10_000,
             output_limit_normal: 0,
+            output_limit_normal_soft: 0,
+            output_limit_normal_seconds: 0,
             shutdown_timeout: 10,
             other,
         }
@@ -117,6 +134,8 @@ impl Config {
 
     /// Sets one directive (CONFIG SET, the config file, `--name value` flags).
     pub fn set(&mut self, name: &str, value: &str) -> Result<(), String> {
+        let name = canonical_name(name); // Day 3: `slaveof` is `replicaof`, ...
+        check_value(name, value)?; // Day 3: the values Redis checks
         let bad = || format!("invalid value '{value}' for '{name}'");
         match name {
             "port" => self.port = value.parse().map_err(|_| bad())?,
@@ -166,10 +185,14 @@ impl Config {
                         None => classes.push((class, limits)),
                     }
                 }
-                self.output_limit_normal = classes
+                let normal = classes
                     .iter()
                     .find(|(c, _)| c == "normal")
-                    .map_or(0, |(_, l)| l[0]);
+                    .map_or([0; 3], |(_, l)| *l);
+                self.output_limit_normal = normal[0];
+                // Day 3: the soft limit and its seconds.
+                self.output_limit_normal_soft = normal[1];
+                self.output_limit_normal_seconds = normal[2];
                 let text: Vec<String> = classes
                     .iter()
                     .map(|(c, l)| format!("{c} {} {} {}", l[0], l[1], l[2]))
@@ -218,7 +241,22 @@ impl Config {
             ("shutdown-timeout".into(), self.shutdown_timeout.to_string()),
         ];
         all.extend(self.other.iter().map(|(k, v)| (k.clone(), v.clone())));
+        // Day 3: the old names answer too (CONFIG GET *of shows replicaof and slaveof).
+        for (alias, name) in ALIASES {
+            if let Some(value) = self.other.get(*name) {
+                all.push(((*alias).to_owned(), value.clone()));
+            }
+        }
         all
+    }
+
+    /// Day 3: a hidden parameter's value: CONFIG GET shows one only when it is named
+    /// exactly, never for a pattern (Redis's HIDDEN_CONFIG).
+    pub fn hidden(name: &str) -> Option<&'static str> {
+        HIDDEN
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| *v)
     }
 
     /// Parses command-line flags: `--port N`, `--config FILE` (or a bare file name first,
@@ -253,6 +291,95 @@ impl Config {
             i += 2;
         }
         Ok(config)
+    }
+}
+
+/// Day 3: the parameters Redis refuses to change at run time (`IMMUTABLE_CONFIG` in
+/// `config.c`): CONFIG SET answers `can't set immutable config`.
+pub const IMMUTABLE: &[&str] = &[
+    "rdbchecksum",
+    "daemonize",
+    "io-threads-do-reads",
+    "always-show-logo",
+    "set-proc-title",
+    "syslog-enabled",
+    "cluster-enabled",
+    "disable-thp",
+    "aclfile",
+    "unixsocket",
+    "pidfile",
+    "cluster-config-file",
+    "syslog-ident",
+    "appendfilename",
+    "appenddirname",
+    "logfile",
+    "supervised",
+    "syslog-facility",
+    "enable-protected-configs",
+    "enable-debug-command",
+    "enable-module-command",
+    "databases",
+    "io-threads",
+    "tcp-backlog",
+    "cluster-port",
+    "unixsocketperm",
+    "socket-mark-id",
+];
+
+/// Day 3: hidden parameters and their values: shown only when named exactly.
+const HIDDEN: &[(&str, &str)] = &[
+    ("key-load-delay", "0"),
+    ("rdb-key-save-delay", "0"),
+    ("watchdog-period", "0"),
+    ("use-exit-on-panic", "no"),
+    ("loading-process-events-interval-bytes", "2097152"),
+];
+
+/// Day 3: Redis's old parameter names, `(alias, name)`: setting either sets the name.
+pub const ALIASES: &[(&str, &str)] = &[
+    ("slaveof", "replicaof"),
+    ("list-max-ziplist-size", "list-max-listpack-size"),
+    ("hash-max-ziplist-entries", "hash-max-listpack-entries"),
+    ("hash-max-ziplist-value", "hash-max-listpack-value"),
+    ("zset-max-ziplist-entries", "zset-max-listpack-entries"),
+    ("zset-max-ziplist-value", "zset-max-listpack-value"),
+    ("slave-read-only", "replica-read-only"),
+    ("slave-serve-stale-data", "replica-serve-stale-data"),
+    ("slave-priority", "replica-priority"),
+    ("slave-lazy-flush", "replica-lazy-flush"),
+    ("min-slaves-to-write", "min-replicas-to-write"),
+    ("min-slaves-max-lag", "min-replicas-max-lag"),
+    ("lua-time-limit", "busy-reply-threshold"),
+];
+
+/// Day 3: the name an alias stands for (any other name unchanged).
+pub fn canonical_name(name: &str) -> &str {
+    ALIASES
+        .iter()
+        .find(|(alias, _)| *alias == name)
+        .map_or(name, |(_, canonical)| canonical)
+}
+
+/// Day 3: the checks Redis makes of a value before it sets anything, with its words:
+/// memory sizes, and `maxmemory-clients`' percentage.
+fn check_value(name: &str, value: &str) -> Result<(), String> {
+    match name {
+        "maxmemory" | "client-query-buffer-limit" | "repl-backlog-size" | "proto-max-bulk-len" => {
+            parse_memory(value)
+                .map(drop)
+                .ok_or_else(|| "argument must be a memory value".to_owned())
+        }
+        "maxmemory-clients" => match value.strip_suffix('%') {
+            Some(percent) => match percent.parse::<u64>() {
+                Ok(p) if p <= 100 => Ok(()),
+                Ok(_) => Err("percentage argument must be less or equal to 100".into()),
+                Err(_) => Err("argument must be a memory or percent value".into()),
+            },
+            None => parse_memory(value)
+                .map(drop)
+                .ok_or_else(|| "argument must be a memory or percent value".to_owned()),
+        },
+        _ => Ok(()),
     }
 }
 

@@ -48,6 +48,17 @@ pub enum Flow {
     Wait,
 }
 
+/// Day 3: the soft limit of `client-output-buffer-limit normal <hard> <soft> <seconds>`:
+/// a client may leave more than `soft` bytes of replies unread for at most `seconds`,
+/// then it is disconnected (the hard limit is the dispatcher's: past it, at once).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct OutputLimit {
+    /// Bytes of unsent replies a client may hold for a while.
+    pub soft: usize,
+    /// How long it may hold more than that.
+    pub seconds: std::time::Duration,
+}
+
 /// The connection's socket and buffers, lent to [`Executor::wait`].
 #[derive(Debug)]
 pub struct Conn<'a> {
@@ -61,6 +72,19 @@ pub struct Conn<'a> {
     pub shutdown: &'a CancellationToken,
 }
 
+impl Conn<'_> {
+    /// Lends the same socket and buffers again, for a wait that hands over to another
+    /// (day 3's CLIENT PAUSE to day 4's BLPOP, say).
+    pub fn reborrow(&mut self) -> Conn<'_> {
+        Conn {
+            stream: &mut *self.stream,
+            input: &mut *self.input,
+            output: &mut *self.output,
+            shutdown: self.shutdown,
+        }
+    }
+}
+
 /// Runs requests: the protocol layer's view of the database.
 pub trait Executor: Send + Sync + 'static {
     /// Per-connection state (selected DB, authenticated, ...).
@@ -70,6 +94,20 @@ pub trait Executor: Send + Sync + 'static {
     fn open_session(&self, stream: &TcpStream) -> Result<Self::Session, String>;
     /// Runs one request (`args[0]` is the command name) and appends its reply to `out`.
     fn execute(&self, session: &mut Self::Session, args: Vec<Bytes>, out: &mut Output) -> Flow;
+    /// Day 3: the token that ends this connection, given the server's shutdown token. The
+    /// default is the shutdown token itself; the database hands out a child of it, which
+    /// CLIENT KILL cancels to end the connection from another client's task.
+    fn connection_token(
+        &self,
+        _session: &Self::Session,
+        shutdown: CancellationToken,
+    ) -> CancellationToken {
+        shutdown
+    }
+    /// Day 3: the soft output limit for this client, if any; read once per batch.
+    fn output_limit(&self, _session: &Self::Session) -> Option<OutputLimit> {
+        None
+    }
     /// The client left (its session is dropped after this).
     fn close_session(&self, _session: &mut Self::Session) {}
     /// Whether the client has authenticated; before it has, the request parser applies
@@ -121,6 +159,7 @@ impl<E: Executor> Handler for RespHandler<E> {
                     return;
                 }
             };
+            let shutdown = executor.connection_token(&session, shutdown); // Day 3: CLIENT KILL
             if let Err(err) = run(&*executor, &mut session, stream, shutdown).await {
                 debug!("connection ended: {err}");
             }
@@ -180,6 +219,7 @@ async fn answer_buffered<E: Executor>(
     shutdown: &CancellationToken,
 ) -> std::io::Result<bool> {
     // ANCHOR: ex_pipeline
+    let limit = executor.output_limit(session); // Day 3: client-output-buffer-limit
     let mut close = false;
     loop {
         match parser.next_request(input) {
@@ -193,7 +233,7 @@ async fn answer_buffered<E: Executor>(
                     Flow::Wait => {
                         // The answer comes later: send what is ready, let the executor
                         // wait; this client's next requests stay buffered meanwhile.
-                        flush(stream, output, shutdown).await?;
+                        flush_within(stream, output, shutdown, limit).await?;
                         let conn = Conn {
                             stream,
                             input,
@@ -207,7 +247,7 @@ async fn answer_buffered<E: Executor>(
                     }
                 }
                 if output.len() >= OUTPUT_FLUSH_AT {
-                    flush(stream, output, shutdown).await?;
+                    flush_within(stream, output, shutdown, limit).await?;
                 }
             }
             Ok(None) => break,
@@ -218,7 +258,7 @@ async fn answer_buffered<E: Executor>(
             }
         }
     }
-    flush(stream, output, shutdown).await?;
+    flush_within(stream, output, shutdown, limit).await?;
     Ok(close)
     // ANCHOR_END: ex_pipeline
 }
@@ -247,6 +287,47 @@ pub async fn flush(
     output.clear();
     Ok(())
 }
+
+// ANCHOR: flush_within
+/// Day 3: [`flush`] under a soft output limit. While more than `limit.soft` bytes are
+/// still unsent, the client has `limit.seconds` to read them down below it; if it does
+/// not, the write gives up (an error that ends the connection), as Redis disconnects a
+/// client over its soft limit for too long. Without a limit, or under it, this is `flush`.
+pub async fn flush_within(
+    stream: &mut TcpStream,
+    output: &mut Output,
+    shutdown: &CancellationToken,
+    limit: Option<OutputLimit>,
+) -> std::io::Result<()> {
+    let Some(limit) = limit.filter(|l| output.len() > l.soft) else {
+        return flush(stream, output, shutdown).await;
+    };
+    let deadline = tokio::time::Instant::now() + limit.seconds;
+    let mut written = 0;
+    while output.len() - written > limit.soft {
+        tokio::select! {
+            n = stream.write(&output[written..]) => match n? {
+                0 => return Err(std::io::ErrorKind::WriteZero.into()),
+                n => written += n,
+            },
+            () = tokio::time::sleep_until(deadline) => {
+                return Err(std::io::Error::new(
+                    std::io::ErrorKind::TimedOut,
+                    "over client-output-buffer-limit's soft limit for too long",
+                ));
+            }
+            () = shutdown.cancelled() => {
+                return Err(std::io::Error::new(
+                    std::io::ErrorKind::Interrupted,
+                    "shutting down with replies unread",
+                ));
+            }
+        }
+    }
+    let _ = output.split_to(written); // what is left is under the soft limit
+    flush(stream, output, shutdown).await
+}
+// ANCHOR_END: flush_within
 
 /// Day 2's executor: PING, ECHO and QUIT, enough to talk to with `redis-cli`.
 #[derive(Debug, Default)]

@@ -121,6 +121,72 @@ async fn counters_and_their_errors() {
     );
 }
 
+/// INCRBYFLOAT answers Redis 7.0.15's digits: it adds in an 80-bit `long double` and
+/// prints 17 digits after the point, trimmed (every expected text was read from Redis).
+#[tokio::test]
+async fn incrbyfloat_answers_the_digits_of_a_long_double() {
+    let server = start().await;
+    let mut c = server.client().await;
+    for (start, increment, want) in [
+        ("10.5", "0.1", "10.6"),
+        ("0.1", "0.2", "0.3"),
+        ("9007199254740993", "10.5", "9007199254741003.5"),
+        ("1e17", "0.1", "100000000000000000.1015625"),
+        ("1e20", "0.1", "100000000000000000000"),
+        ("3.0e3", "1.5e-7", "3000.00000014999999998"),
+        ("18446744073709551615", "1", "18446744073709551616"),
+        (
+            "123456789.123456789",
+            "987654321.987654321",
+            "1111111111.11111110995989293",
+        ),
+        ("1", "0x1.8p1", "4"),
+        ("-1", "1", "0"),
+        ("1e-4950", "0", "0"),
+    ] {
+        let _: () = c.set("f", start).await.unwrap();
+        let got: String = cmd("INCRBYFLOAT")
+            .arg("f")
+            .arg(increment)
+            .query_async(&mut c)
+            .await
+            .unwrap();
+        assert_eq!(got, want, "{start} + {increment}");
+    }
+    let _: () = c.set("f", "1").await.unwrap();
+    for bad in ["1e5000", " 1", "nan", "1e-5000", "abc"] {
+        let e = err_text(
+            cmd("INCRBYFLOAT")
+                .arg("f")
+                .arg(bad)
+                .query_async::<String>(&mut c)
+                .await,
+        )
+        .await;
+        assert_eq!(e, "ERR value is not a valid float", "{bad}");
+    }
+    let e = err_text(
+        cmd("INCRBYFLOAT")
+            .arg("f")
+            .arg("inf")
+            .query_async::<String>(&mut c)
+            .await,
+    )
+    .await;
+    assert_eq!(e, "ERR increment would produce NaN or Infinity");
+    // The key's type is checked before the increment is read, as in t_string.c.
+    let _: () = c.rpush("list", "x").await.unwrap();
+    let e = err_text(
+        cmd("INCRBYFLOAT")
+            .arg("list")
+            .arg("abc")
+            .query_async::<String>(&mut c)
+            .await,
+    )
+    .await;
+    assert!(e.starts_with("WRONGTYPE"), "{e}");
+}
+
 #[tokio::test]
 async fn string_ranges_and_multi_key_commands() {
     let server = start().await;
@@ -294,7 +360,11 @@ async fn server_commands_for_tools() {
         .query_async(&mut c)
         .await
         .unwrap();
-    assert_eq!(v, vec!["list-max-listpack-size".to_owned(), "4".to_owned()]);
+    // A pattern finds the old name (an alias) too, as in Redis.
+    assert_eq!(
+        v,
+        ["list-max-listpack-size", "4", "list-max-ziplist-size", "4"]
+    );
     let _: () = c.set("k", 1).await.unwrap();
     let info: String = cmd("INFO").query_async(&mut c).await.unwrap();
     assert!(info.contains("redis_version:7.0.15"), "{info}");
@@ -581,4 +651,362 @@ async fn copy_and_database_index_errors_match_redis() {
         assert_eq!(got, kind);
         let _: () = cmd("SELECT").arg(0).query_async(&mut c).await.unwrap();
     }
+}
+
+/// One request over a raw socket, inline syntax, and its one reply.
+async fn call(stream: &mut tokio::net::TcpStream, request: &str) -> go_redis::resp::Frame {
+    let mut frames = support::exchange(stream, format!("{request}\r\n").as_bytes(), 1).await;
+    assert_eq!(frames.len(), 1, "no reply to {request}");
+    frames.remove(0)
+}
+
+fn text(frame: &go_redis::resp::Frame) -> String {
+    use go_redis::resp::Frame;
+    match frame {
+        Frame::Simple(s) | Frame::Error(s) => s.clone(),
+        Frame::Bulk(b) => String::from_utf8_lossy(b).into_owned(),
+        Frame::Integer(n) => n.to_string(),
+        other => format!("{other:?}"),
+    }
+}
+
+/// CLIENT LIST describes every connected client with Redis 7.0's fields, and CLIENT KILL
+/// closes another client's connection at once, even one sitting idle, with Redis's
+/// errors for bad filters.
+#[tokio::test]
+async fn client_list_describes_everyone_and_kill_closes_an_idle_client() {
+    use tokio::net::TcpStream;
+    let server = start().await;
+    let mut me = TcpStream::connect(server.addr).await.unwrap();
+    let mut other = TcpStream::connect(server.addr).await.unwrap();
+    assert_eq!(text(&call(&mut other, "CLIENT SETNAME second").await), "OK");
+    let other_id = text(&call(&mut other, "CLIENT ID").await);
+    assert_eq!(text(&call(&mut me, "CLIENT SETNAME first").await), "OK");
+    assert_eq!(text(&call(&mut me, "CLIENT GETNAME").await), "first");
+    let list = text(&call(&mut me, "CLIENT LIST").await);
+    let lines: Vec<&str> = list.lines().collect();
+    assert_eq!(lines.len(), 2, "{list}");
+    let mine = lines.iter().find(|l| l.contains("name=first")).unwrap();
+    for field in [
+        "id=",
+        " addr=127.0.0.1:",
+        " laddr=127.0.0.1:",
+        " fd=",
+        " age=",
+        " idle=",
+        " flags=N db=0 sub=0 psub=0 ssub=0 multi=-1 qbuf=",
+        " obl=0 oll=0 omem=0 ",
+        " events=r cmd=client|list user=default redir=-1 resp=2",
+    ] {
+        assert!(mine.contains(field), "{field:?} missing in {mine}");
+    }
+    let theirs = lines.iter().find(|l| l.contains("name=second")).unwrap();
+    assert!(theirs.starts_with(&format!("id={other_id} ")), "{theirs}");
+    assert!(theirs.contains(" cmd=client|id "), "{theirs}");
+    let info = text(&call(&mut me, "CLIENT INFO").await);
+    assert!(
+        info.contains("name=first") && info.contains("cmd=client|info"),
+        "{info}"
+    );
+    let only = text(&call(&mut me, &format!("CLIENT LIST ID {other_id}")).await);
+    assert!(
+        only.contains("name=second") && !only.contains("name=first"),
+        "{only}"
+    );
+
+    for (request, error) in [
+        (
+            "CLIENT KILL",
+            "ERR wrong number of arguments for 'client|kill' command",
+        ),
+        ("CLIENT KILL ID 10 wrong_arg", "ERR syntax error"),
+        ("CLIENT KILL ID 0", "ERR client-id should be greater than 0"),
+        (
+            "CLIENT KILL TYPE wrong_type",
+            "ERR Unknown client type 'wrong_type'",
+        ),
+        ("CLIENT KILL USER nobody", "ERR No such user 'nobody'"),
+        ("CLIENT KILL SKIPME maybe", "ERR syntax error"),
+        ("CLIENT KILL 10.0.0.1:1", "ERR No such client"),
+        (
+            "CLIENT FOO",
+            "ERR unknown subcommand 'FOO'. Try CLIENT HELP.",
+        ),
+        (
+            "CLIENT PAUSE 10 NEVER",
+            "ERR CLIENT PAUSE mode must be WRITE or ALL",
+        ),
+        ("CLIENT PAUSE -1", "ERR timeout is negative"),
+    ] {
+        assert_eq!(text(&call(&mut me, request).await), error, "{request}");
+    }
+    let e = text(&call(&mut me, "*3\r\n$6\r\nCLIENT\r\n$7\r\nSETNAME\r\n$3\r\na b").await);
+    assert_eq!(
+        e,
+        "ERR Client names cannot contain spaces, newlines or special characters."
+    );
+
+    // The other client sits idle in a read: KILL still closes it at once.
+    let killed = text(&call(&mut me, &format!("CLIENT KILL ID {other_id}")).await);
+    assert_eq!(killed, "1");
+    assert!(
+        support::is_closed(&mut other).await,
+        "killed client still open"
+    );
+    let list = text(&call(&mut me, "CLIENT LIST").await);
+    assert!(!list.contains("name=second"), "{list}");
+    // SKIPME no: this client kills itself, after the reply.
+    assert_eq!(text(&call(&mut me, "CLIENT KILL SKIPME no").await), "1");
+    assert!(support::is_closed(&mut me).await);
+}
+
+/// CLIENT PAUSE WRITE holds writes (not reads) until CLIENT UNPAUSE, then runs them; no
+/// thread sleeps meanwhile, so other clients are served.
+#[tokio::test]
+async fn client_pause_write_holds_writes_until_unpause() {
+    use tokio::net::TcpStream;
+    let server = start().await;
+    let mut admin = TcpStream::connect(server.addr).await.unwrap();
+    let mut writer = TcpStream::connect(server.addr).await.unwrap();
+    let writer_id = text(&call(&mut writer, "CLIENT ID").await);
+    assert_eq!(
+        text(&call(&mut admin, "CLIENT PAUSE 100000 WRITE").await),
+        "OK"
+    );
+    use tokio::io::AsyncWriteExt;
+    writer.write_all(b"SET k v\r\nGET k\r\n").await.unwrap();
+    // Wait until the server has the SET in hand (CLIENT LIST shows it as the command).
+    loop {
+        let me = text(&call(&mut admin, &format!("CLIENT LIST ID {writer_id}")).await);
+        if me.contains("cmd=set") {
+            break;
+        }
+        tokio::task::yield_now().await;
+    }
+    // Reads go on; the held SET has not run.
+    assert_eq!(call(&mut admin, "GET k").await, go_redis::resp::Frame::Null);
+    assert_eq!(text(&call(&mut admin, "CLIENT UNPAUSE").await), "OK");
+    let replies = support::read_frames(&mut writer, 2).await;
+    assert_eq!(replies, vec![support::simple("OK"), support::bulk("v")]);
+    // A short ALL pause ends by itself, and the held command then runs.
+    assert_eq!(text(&call(&mut admin, "CLIENT PAUSE 20 ALL").await), "OK");
+    assert_eq!(text(&call(&mut writer, "PING").await), "PONG");
+}
+
+/// CLIENT REPLY OFF silences replies until ON; SKIP drops only the next one.
+#[tokio::test]
+async fn client_reply_off_and_skip() {
+    let server = start().await;
+    let mut s = tokio::net::TcpStream::connect(server.addr).await.unwrap();
+    let got = support::exchange(
+        &mut s,
+        b"CLIENT REPLY OFF\r\nPING a\r\nCLIENT REPLY ON\r\nPING b\r\nCLIENT REPLY SKIP\r\nPING c\r\nPING d\r\n",
+        3,
+    )
+    .await;
+    assert_eq!(
+        got,
+        vec![
+            support::simple("OK"),
+            support::bulk("b"),
+            support::bulk("d")
+        ]
+    );
+}
+
+/// MONITOR streams every command other clients run (not administrative ones), as
+/// Redis's `+<time> [<db> <addr>] "cmd" "arg"` lines.
+#[tokio::test]
+async fn monitor_streams_the_commands_of_other_clients() {
+    use tokio::net::TcpStream;
+    let server = start().await;
+    let mut watcher = TcpStream::connect(server.addr).await.unwrap();
+    assert_eq!(call(&mut watcher, "MONITOR").await, support::simple("OK"));
+    let mut c = TcpStream::connect(server.addr).await.unwrap();
+    call(&mut c, "CONFIG GET maxclients").await; // administrative: not shown
+    call(&mut c, "SET foo \"a b\"").await;
+    call(&mut c, "GET foo").await;
+    let lines = support::read_frames(&mut watcher, 2).await;
+    let lines: Vec<String> = lines.iter().map(text).collect();
+    assert_eq!(lines.len(), 2, "{lines:?}");
+    assert!(lines[0].ends_with("\"SET\" \"foo\" \"a b\""), "{lines:?}");
+    assert!(lines[0].contains(" [0 127.0.0.1:"), "{lines:?}");
+    assert!(lines[1].ends_with("\"GET\" \"foo\""), "{lines:?}");
+}
+
+/// CONFIG SET checks every name before any value, and answers Redis's errors: immutable
+/// parameters, a parameter given twice, a bad percentage, a port in use; nothing changes
+/// on an error. CONFIG GET shows aliases by pattern and hidden parameters only by name.
+#[tokio::test]
+async fn config_set_and_get_check_like_redis() {
+    use tokio::net::TcpStream;
+    let server = start().await;
+    let mut c = TcpStream::connect(server.addr).await.unwrap();
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let taken_port = taken.local_addr().unwrap().port();
+    for (request, error) in [
+        (
+            "CONFIG SET daemonize yes".to_owned(),
+            "ERR CONFIG SET failed (possibly related to argument 'daemonize') - can't set immutable config",
+        ),
+        (
+            "CONFIG SET maxmemory 10000001 maxmemory 10000002".to_owned(),
+            "ERR CONFIG SET failed (possibly related to argument 'maxmemory') - duplicate parameter",
+        ),
+        (
+            "CONFIG SET maxmemory 10000001 maxmemory-clients 200% client-query-buffer-limit x"
+                .to_owned(),
+            "ERR CONFIG SET failed (possibly related to argument 'maxmemory-clients') - percentage argument must be less or equal to 100",
+        ),
+        (
+            format!("CONFIG SET maxmemory 10000001 port {taken_port}"),
+            "ERR CONFIG SET failed (possibly related to argument 'port') - Unable to listen on this port. Check server logs.",
+        ),
+    ] {
+        assert_eq!(text(&call(&mut c, &request).await), error, "{request}");
+    }
+    // Rolled back: maxmemory kept its value.
+    let got = call(&mut c, "CONFIG GET maxmemory").await;
+    assert_eq!(
+        got,
+        go_redis::resp::Frame::Array(vec![support::bulk("maxmemory"), support::bulk("0")])
+    );
+    // Setting the port it already has is fine (CONFIG SET of CONFIG GET * round-trips).
+    let port = match call(&mut c, "CONFIG GET port").await {
+        go_redis::resp::Frame::Array(pair) => text(&pair[1]),
+        other => panic!("{other:?}"),
+    };
+    assert_eq!(
+        text(&call(&mut c, &format!("CONFIG SET port {port} maxmemory 5mb")).await),
+        "OK"
+    );
+    let all = format!("{:?}", call(&mut c, "CONFIG GET *of").await);
+    assert!(
+        all.contains("replicaof") && all.contains("slaveof"),
+        "{all}"
+    );
+    let all = format!("{:?}", call(&mut c, "CONFIG GET *").await);
+    assert!(!all.contains("key-load-delay"), "hidden parameter listed");
+    let hidden = call(&mut c, "CONFIG GET key-load-delay").await;
+    assert_eq!(
+        hidden,
+        go_redis::resp::Frame::Array(vec![support::bulk("key-load-delay"), support::bulk("0")])
+    );
+    drop(taken);
+}
+
+/// COMMAND GETKEYS finds the keys of a request, numkeys and STORE included; COMMAND LIST
+/// lists subcommands and filters; COMMAND INFO marks the movable-key commands.
+#[tokio::test]
+async fn command_getkeys_and_list() {
+    use go_redis::resp::Frame;
+    use tokio::net::TcpStream;
+    let server = start().await;
+    let mut c = TcpStream::connect(server.addr).await.unwrap();
+    let bulks = |items: &[&str]| Frame::Array(items.iter().map(|s| support::bulk(s)).collect());
+    assert_eq!(
+        call(&mut c, "COMMAND GETKEYS get key").await,
+        bulks(&["key"])
+    );
+    assert_eq!(
+        call(&mut c, "COMMAND GETKEYS zunionstore dst 2 a b WEIGHTS 1 2").await,
+        bulks(&["dst", "a", "b"])
+    );
+    assert_eq!(
+        call(&mut c, "COMMAND GETKEYS sort k1 BY w* STORE k2").await,
+        bulks(&["k1", "k2"])
+    );
+    assert_eq!(
+        text(&call(&mut c, "COMMAND GETKEYS ping").await),
+        "ERR The command has no key arguments"
+    );
+    assert_eq!(
+        text(&call(&mut c, "COMMAND GETKEYS nosuch a").await),
+        "ERR Invalid command specified"
+    );
+    let list = format!("{:?}", call(&mut c, "COMMAND LIST").await);
+    assert!(
+        list.contains("\"client|list\"") && list.contains("\"set\""),
+        "{list}"
+    );
+    assert_eq!(
+        call(&mut c, "COMMAND LIST FILTERBY PATTERN config|*re*").await,
+        bulks(&["config|resetstat", "config|rewrite"])
+    );
+    assert_eq!(
+        text(&call(&mut c, "COMMAND LIST FILTERBY bad").await),
+        "ERR syntax error"
+    );
+    let info = format!("{:?}", call(&mut c, "COMMAND INFO zunionstore get").await);
+    assert_eq!(info.matches("movablekeys").count(), 1, "{info}");
+}
+
+// Regression tests for bugs of the original Go code (book appendix: Go bugs). Each
+// request's expected reply was read from Redis 7.0.15.
+
+/// godis answers a negative SETRANGE offset by indexing its byte slice at -1, a panic;
+/// Redis answers an error and the server goes on.
+#[tokio::test]
+async fn go_bug_setrange_negative_offset() {
+    let server = start().await;
+    let mut s = tokio::net::TcpStream::connect(server.addr).await.unwrap();
+    assert_eq!(
+        text(&call(&mut s, "SETRANGE k -1 x").await),
+        "ERR offset is out of range"
+    );
+    assert_eq!(call(&mut s, "PING").await, support::simple("PONG"));
+}
+
+/// godis's SETBIT error ends in a newline inside the error line, which breaks the RESP
+/// stream; the reply must be exactly one line.
+#[tokio::test]
+async fn go_bug_setbit_error_is_one_line() {
+    let server = start().await;
+    let mut s = tokio::net::TcpStream::connect(server.addr).await.unwrap();
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    s.write_all(b"SETBIT k 0 2\r\nPING\r\n").await.unwrap();
+    let want = b"-ERR bit is not an integer or out of range\r\n+PONG\r\n";
+    let mut got = vec![0u8; want.len()];
+    s.read_exact(&mut got).await.unwrap();
+    assert_eq!(String::from_utf8_lossy(&got), String::from_utf8_lossy(want));
+}
+
+/// godis answers GETRANGE of a missing key with a null; Redis with an empty string.
+#[tokio::test]
+async fn go_bug_getrange_of_a_missing_key_is_empty() {
+    let server = start().await;
+    let mut s = tokio::net::TcpStream::connect(server.addr).await.unwrap();
+    assert_eq!(call(&mut s, "GETRANGE nokey 0 -1").await, support::bulk(""));
+}
+
+/// godis answers BITPOS of a missing key -1 for both bits; Redis answers 0 when looking
+/// for a 0 bit (a missing key is all zeros).
+#[tokio::test]
+async fn go_bug_bitpos_zero_in_a_missing_key() {
+    let server = start().await;
+    let mut s = tokio::net::TcpStream::connect(server.addr).await.unwrap();
+    assert_eq!(text(&call(&mut s, "BITPOS nokey 0").await), "0");
+    assert_eq!(text(&call(&mut s, "BITPOS nokey 1").await), "-1");
+}
+
+/// godis stores INCRBYFLOAT's argument text as is on a missing key (`5.0e3` stays
+/// `5.0e3`, `1.50` stays `1.50`), refuses hexadecimal, and adds in exact decimal where
+/// Redis adds in a `long double` (`1e20 + 0.1`); Redis's digits are the contract.
+#[tokio::test]
+async fn go_bug_incrbyfloat_prints_redis_digits() {
+    let server = start().await;
+    let mut s = tokio::net::TcpStream::connect(server.addr).await.unwrap();
+    for (key, increment, want) in [
+        ("a", "5.0e3", "5000"),
+        ("b", "1.50", "1.5"),
+        ("c", "0x10", "16"),
+    ] {
+        let got = call(&mut s, &format!("INCRBYFLOAT {key} {increment}")).await;
+        assert_eq!(got, support::bulk(want), "{increment}");
+    }
+    call(&mut s, "SET d 1e20").await;
+    assert_eq!(
+        call(&mut s, "INCRBYFLOAT d 0.1").await,
+        support::bulk("100000000000000000000")
+    );
 }

@@ -647,3 +647,46 @@ async fn client_unblock_ends_a_blocked_pop() {
         assert_eq!(line(&mut admin, request).await, expected, "{request}");
     }
 }
+
+/// Clients blocked on one list are served in the order they blocked, as in Redis: the
+/// first BRPOPLPUSH (whose destination is a string) gets WRONGTYPE and leaves the element
+/// for the second.
+#[tokio::test]
+async fn blocked_clients_are_served_first_come_first_served() {
+    let server = start().await;
+    let mut admin = server.client().await;
+    let _: () = admin.set("target1", "nolist").await.unwrap();
+    let mut handles = Vec::new();
+    for (n, target) in ["target1", "target2"].into_iter().enumerate() {
+        let mut waiter = server.client().await;
+        handles.push(tokio::spawn(async move {
+            line(&mut waiter, &format!("BRPOPLPUSH blist {target} 0")).await
+        }));
+        // The next client blocks only after this one is in the queue.
+        loop {
+            let info: String = cmd("INFO")
+                .arg("clients")
+                .query_async(&mut admin)
+                .await
+                .unwrap();
+            if info.contains(&format!("blocked_clients:{}", n + 1)) {
+                break;
+            }
+            tokio::task::yield_now().await;
+        }
+    }
+    let _: i64 = admin.lpush("blist", "foo").await.unwrap();
+    let mut got = Vec::new();
+    for handle in handles {
+        got.push(
+            tokio::time::timeout(Duration::from_secs(10), handle)
+                .await
+                .expect("served")
+                .unwrap(),
+        );
+    }
+    assert!(got[0].starts_with("-WRONGTYPE"), "{got:?}");
+    assert_eq!(got[1], "foo");
+    let moved: Vec<String> = admin.lrange("target2", 0, -1).await.unwrap();
+    assert_eq!(moved, ["foo"]);
+}

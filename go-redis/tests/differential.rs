@@ -119,13 +119,74 @@ fn score(rng: &mut StdRng) -> String {
     }
 }
 
+/// An INCRBYFLOAT operand: integers up to 2^64 and past, decimals whose binary rounding
+/// shows in the 17th digit, exponents near the `long double` limits, hexadecimal floats,
+/// infinities, and the texts Redis refuses.
+fn float(rng: &mut StdRng) -> String {
+    match rng.random_range(0..16) {
+        0 => (rng.random::<u64>() >> rng.random_range(0..64)).to_string(),
+        1 => format!("-{}", rng.random::<u64>() >> rng.random_range(0..64)),
+        2 => pick(
+            rng,
+            &[
+                "9223372036854775807",
+                "-9223372036854775808",
+                "18446744073709551615",
+                "18446744073709551617",
+                "99999999999999999999",
+                "9007199254740993",
+            ],
+        )
+        .into(),
+        3 => pick(
+            rng,
+            &[
+                "1e17",
+                "1e20",
+                "-1.5e300",
+                "1e4931",
+                "-1e4931",
+                "1e5000",
+                "1e-4940",
+                "3.6e-4951",
+                "1e-5000",
+                "5.0e-20",
+            ],
+        )
+        .into(),
+        4 => pick(
+            rng,
+            &[
+                "0x1p-3", "0X1.8P1", "0x", "inf", "-inf", "nan", "+7", "-0", ".5", "5.",
+            ],
+        )
+        .into(),
+        5 => pick(rng, &[" 1", "1 ", "1e", "abc", "", "1.2.3", "0.1", "-0.3"]).into(),
+        6 => format!(
+            "{}.{}",
+            rng.random_range(0..1_000_000_000u64),
+            rng.random_range(0..1_000_000_000u64)
+        ),
+        7 => format!(
+            "{}e{}",
+            rng.random_range(-99..100),
+            rng.random_range(-25..25)
+        ),
+        _ => format!(
+            "{}.{}",
+            rng.random_range(-100..100),
+            rng.random_range(0..1000)
+        ),
+    }
+}
+
 /// One random command. The key space is tiny and shared by every type, so WRONGTYPE,
 /// missing keys and empty collections come up all the time.
 fn command(rng: &mut StdRng) -> Vec<String> {
     let k = |rng: &mut StdRng| pick(rng, KEYS).to_owned();
     let w = |rng: &mut StdRng| pick(rng, WORDS).to_owned();
     let s = |v: &[&str]| v.iter().map(|x| x.to_string()).collect::<Vec<_>>();
-    let c: Vec<String> = match rng.random_range(0..69) {
+    let c: Vec<String> = match rng.random_range(0..73) {
         0 => vec!["SET".into(), k(rng), w(rng)],
         1 => vec!["GET".into(), k(rng)],
         2 => vec!["INCR".into(), k(rng)],
@@ -311,6 +372,13 @@ fn command(rng: &mut StdRng) -> Vec<String> {
             }
             v
         }
+        68 | 69 => vec!["INCRBYFLOAT".into(), k(rng), float(rng)],
+        70 | 71 => vec![
+            "HINCRBYFLOAT".into(),
+            k(rng),
+            pick(rng, &["a", "b"]).into(),
+            float(rng),
+        ],
         _ => s(&["PING"]),
     };
     c

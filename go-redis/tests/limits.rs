@@ -177,6 +177,70 @@ async fn client_output_buffer_limit_normal_cuts_a_client_off() {
     .await;
 }
 
+/// `client-output-buffer-limit normal 0 <soft> <seconds>`: a client that leaves more than
+/// the soft limit of replies unread for longer than the seconds is disconnected; one that
+/// reads its replies is not. CONFIG SET takes the limit in Redis's syntax and CONFIG GET
+/// shows it in Redis's form.
+#[tokio::test]
+async fn client_output_buffer_soft_limit_disconnects_a_client_that_stays_over_it() {
+    let server = start_with(Config::default()).await;
+    let mut admin = TcpStream::connect(server.addr).await.unwrap();
+    expect_bytes_after(
+        &mut admin,
+        b"CONFIG SET client-output-buffer-limit \"normal 0 100kb 1\"\r\n",
+        "+OK\r\n",
+    )
+    .await;
+    expect_bytes_after(
+        &mut admin,
+        b"CONFIG GET client-output-buffer-limit\r\n",
+        "*2\r\n$26\r\nclient-output-buffer-limit\r\n$72\r\nnormal 0 102400 1 slave 268435456 67108864 60 pubsub 33554432 8388608 60\r\n",
+    )
+    .await;
+    let value = "v".repeat(4 << 20);
+    let set = format!(
+        "*3\r\n$3\r\nSET\r\n$3\r\nbig\r\n${}\r\n{value}\r\n",
+        value.len()
+    );
+    expect_bytes_after(&mut admin, set.as_bytes(), "+OK\r\n").await;
+    // A client that reads gets its 4 MB reply whole, soft limit or not.
+    let mut reader = TcpStream::connect(server.addr).await.unwrap();
+    reader.write_all(b"GET big\r\n").await.unwrap();
+    let reply = support::read_frames(&mut reader, 1).await;
+    assert_eq!(reply, vec![support::bulk(&value)]);
+    // A client with a small receive window asks for 16 MB of replies and reads nothing.
+    let socket = tokio::net::TcpSocket::new_v4().unwrap();
+    socket.set_recv_buffer_size(4096).unwrap();
+    let mut deaf = socket.connect(server.addr).await.unwrap();
+    deaf.write_all(b"CLIENT SETNAME deaf\r\n").await.unwrap();
+    deaf.write_all(&b"GET big\r\n".repeat(4)).await.unwrap();
+    // The server closes it (CLIENT LIST stops showing it) without it reading a byte.
+    let give_up = tokio::time::Instant::now() + Duration::from_secs(30);
+    loop {
+        let list = exchange(&mut admin, b"CLIENT LIST\r\n", 1).await;
+        if !format!("{list:?}").contains("name=deaf") {
+            break;
+        }
+        assert!(
+            tokio::time::Instant::now() < give_up,
+            "the client over the soft limit is still connected"
+        );
+        tokio::task::yield_now().await;
+    }
+    // What it can still read is a part of the replies, then the end of the stream.
+    let mut got = 0usize;
+    let mut chunk = vec![0u8; 1 << 16];
+    loop {
+        match tokio::time::timeout(Duration::from_secs(10), deaf.read(&mut chunk)).await {
+            Ok(Ok(0)) | Ok(Err(_)) => break,
+            Ok(Ok(n)) => got += n,
+            Err(_) => panic!("the disconnected client's socket stayed open"),
+        }
+    }
+    assert!(got < 4 * value.len(), "read {got} bytes");
+    expect_bytes_after(&mut reader, b"PING\r\n", "+PONG\r\n").await;
+}
+
 #[tokio::test]
 async fn config_set_of_what_go_redis_does_not_act_on_is_an_error() {
     let server = start_with(Config::default()).await;

@@ -15,21 +15,32 @@ use anyhow::{Context, Result, ensure};
 
 use crate::util::{self, cargo};
 
-/// The units the course is measured on: strings, keys, TTL, the four collection types, the
-/// protocol, QUIT and INFO (what go-redis days 1-4 build).
+/// The units the course is measured on: strings, keys, TTL, the four collection types,
+/// SCAN, the bit commands, the protocol, QUIT, INFO and the introspection commands (CLIENT,
+/// CONFIG, ...): what go-redis days 1-4 build.
 pub const UNITS: &[&str] = &[
     "unit/type/incr",
     "unit/type/string",
     "unit/keyspace",
     "unit/expire",
     "unit/type/list",
+    "unit/type/list-3",
     "unit/type/hash",
     "unit/type/set",
     "unit/type/zset",
+    "unit/scan",
+    "unit/other",
+    "unit/bitops",
     "unit/protocol",
     "unit/quit",
     "unit/info-command",
+    "unit/introspection",
+    "unit/introspection-2",
 ];
+
+/// `runtest --timeout`: how long a unit may go without finishing a test before the harness
+/// gives up on it, in seconds. A hang (a reply that never comes) costs at most this.
+const TEST_TIMEOUT_SECS: &str = "60";
 
 /// Tags denied: features a clone cannot or need not have (DEBUG, replication, ...).
 const DENY_TAGS: &str = "-needs:debug -needs:repl -needs:save -needs:config-maxmemory -needs:reset \
@@ -110,6 +121,7 @@ fn run_unit(server: &Path, tests: &Path, unit: &str) -> Result<UnitResult> {
         .with_context(|| format!("cannot start {}", server.display()))?;
     let result = (|| -> Result<UnitResult> {
         common::wait_for_port(("127.0.0.1", port), Duration::from_secs(10))?;
+        let harness_base = common::free_port()? as u32 + 32;
         let output = Command::new("./runtest")
             .current_dir(tests)
             .args([
@@ -125,14 +137,25 @@ fn run_unit(server: &Path, tests: &Path, unit: &str) -> Result<UnitResult> {
                 "--ignore-encoding",
                 "--ignore-digest",
                 "--timeout",
-                "600",
+                TEST_TIMEOUT_SECS,
             ])
             .args(["--tags", DENY_TAGS])
+            // The harness's own listening port and the ports it would give servers it
+            // spawns: a range of its own per run (the default is one fixed range), so
+            // two runs on one machine do not collide.
+            .args(["--baseport", &harness_base.to_string(), "--portcount", "64"])
             .stdin(Stdio::null())
             .output()
             .context("running runtest")?;
         let text = strip_ansi(&String::from_utf8_lossy(&output.stdout));
         let count = |tag: &str| text.lines().filter(|l| l.starts_with(tag)).count();
+        if count("[ok]") + count("[err]") == 0 {
+            // Nothing ran: say why (the harness's last words), instead of a row of zeros.
+            let errors = String::from_utf8_lossy(&output.stderr);
+            for line in text.lines().chain(errors.lines()).rev().take(8) {
+                println!("    {line}");
+            }
+        }
         for line in text
             .lines()
             .filter(|l| l.starts_with("[err]") || l.starts_with("[exception]"))

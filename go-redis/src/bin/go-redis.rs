@@ -1,14 +1,21 @@
 //! Day 3 — the go-redis server binary: `go-redis [redis.conf] [--port N] [--config FILE] [--<directive> value]`.
 //!
 //! Starts the database with active expiry, serves RESP on the configured address, and
-//! shuts down gracefully on Ctrl-C or SIGTERM. clap gives it `--help` and `--version`; every
+//! shuts down gracefully on SIGTERM or SIGINT (Ctrl-C): it stops accepting, ends every
+//! connection at once (a client blocked in BLPOP, or one that never reads its replies,
+//! does not hold it up) and exits with status 0. The signal handlers are installed before
+//! the server starts, so a signal that comes early is a graceful shutdown too, not the
+//! default sudden death; a second signal exits at once, as Redis does when you insist. clap gives it `--help` and `--version`; every
 //! other argument is Redis's own syntax (a config file, then `--<directive> <value>` pairs,
 //! exactly as `redis-server` takes them), which [`Config::from_args`] reads.
 
 use std::process::ExitCode;
 
+use std::future::Future;
+
 use clap::Parser;
 use go_redis::{Config, run_server};
+use tokio::signal::unix::{SignalKind, signal};
 
 /// A Redis-compatible server speaking RESP (the go-redis course).
 #[derive(Parser)]
@@ -50,7 +57,11 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    match runtime.block_on(run_server(config, go_redis::server::shutdown_signal())) {
+    let served = runtime.block_on(async {
+        let stop = signals()?;
+        run_server(config, stop).await
+    });
+    match served {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
             eprintln!("go-redis: {err}");
@@ -58,3 +69,28 @@ fn main() -> ExitCode {
         }
     }
 }
+
+// ANCHOR: signals
+/// Installs the SIGTERM and SIGINT handlers now, and returns the future that completes on
+/// the first of them (the server then shuts down gracefully). After it, a second signal
+/// ends the process at once: a graceful shutdown that hangs can always be cut short.
+fn signals() -> Result<impl Future<Output = ()>, go_redis::Error> {
+    let mut term = signal(SignalKind::terminate())?;
+    let mut int = signal(SignalKind::interrupt())?;
+    Ok(async move {
+        let name = tokio::select! {
+            _ = term.recv() => "SIGTERM",
+            _ = int.recv() => "SIGINT",
+        };
+        tracing::info!("received {name}: shutting down");
+        tokio::spawn(async move {
+            tokio::select! {
+                _ = term.recv() => {}
+                _ = int.recv() => {}
+            }
+            eprintln!("go-redis: second signal, exiting now");
+            std::process::exit(1);
+        });
+    })
+}
+// ANCHOR_END: signals

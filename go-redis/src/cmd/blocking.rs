@@ -10,13 +10,16 @@
 //!   there is nothing to pop it records the request in the session ([`block`]) and
 //!   answers [`Flow::Wait`];
 //! - [`after_command`]: after every other command, while some client is blocked, it
-//!   wakes the waiters (one [`tokio::sync::Notify`] for the whole server);
-//! - [`wait`]: the wait loop. It registers for the wake-up *before* looking again, so no
-//!   push can slip in between, then runs the request again; it ends on an answer, on the
-//!   timeout (null), when the client hangs up, or when the server shuts down.
+//!   wakes the client that blocked first;
+//! - [`wait`]: the wait loop. It joins the queue of blocked clients *before* looking
+//!   again, so no push can slip in between, then runs the request again each time it is
+//!   woken, and passes the turn to the next client in the queue; it ends on an answer, on
+//!   the timeout (null), when the client hangs up, or when the server shuts down.
 //!
-//! Waking every blocked client on every write is simpler than Redis's per-key ready list,
-//! and costs nothing when nobody is blocked (one atomic load per command).
+//! Letting every blocked client look again after every write, one after the other in the
+//! order they blocked, is simpler than Redis's per-key ready list, serves them in the same
+//! order (two clients blocked on one list get its elements first come, first served), and
+//! costs nothing when nobody is blocked (one atomic load per command).
 
 use std::sync::atomic::Ordering;
 
@@ -168,28 +171,50 @@ fn bzmpop(cx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
 }
 
 /// Called after every command: when some client is blocked and this command was not
-/// itself a wait, wake the waiters so they look again.
+/// itself a wait, wake the client that blocked first; the turn passes down the queue.
 pub fn after_command(server: &Server, flow: Flow) {
     if flow != Flow::Wait && server.stats.blocked_clients.load(Ordering::Relaxed) > 0 {
-        server.wakeups.notify_waiters();
+        wake_oldest(server);
+    }
+}
+
+/// Wakes the client that has been blocked longest (it looks, then passes the turn on).
+fn wake_oldest(server: &Server) {
+    if let Some((_, wake)) = server.blocked_order.lock().first() {
+        wake.notify_one();
+    }
+}
+
+/// Passes the turn from client `id` to the client that blocked after it, if any.
+fn pass_turn(server: &Server, id: u64) {
+    let order = server.blocked_order.lock();
+    if let Some(at) = order.iter().position(|(other, _)| *other == id)
+        && let Some((_, wake)) = order.get(at + 1)
+    {
+        wake.notify_one();
     }
 }
 
 /// Counts this client in INFO's `blocked_clients` for as long as it lives, whichever way
 /// the wait ends (an answer, a timeout, a hang-up, shutdown, or the task being dropped).
-/// It also lists the client's id in [`Server::blocked_ids`], for CLIENT UNBLOCK.
+/// It also lists the client's id in [`Server::blocked_ids`], for CLIENT UNBLOCK, and in
+/// the queue of blocked clients ([`Server::blocked_order`]), whose turn it passes on when
+/// it leaves, so a wake-up it did not use is not lost.
 struct BlockedGuard<'a>(&'a Server, u64);
 
 impl<'a> BlockedGuard<'a> {
-    fn new(server: &'a Server, id: u64) -> Self {
+    fn new(server: &'a Server, id: u64, wake: std::sync::Arc<tokio::sync::Notify>) -> Self {
         server.stats.blocked_clients.fetch_add(1, Ordering::Relaxed);
         server.blocked_ids.lock().insert(id, None);
+        server.blocked_order.lock().push((id, wake));
         Self(server, id)
     }
 }
 
 impl Drop for BlockedGuard<'_> {
     fn drop(&mut self) {
+        pass_turn(self.0, self.1);
+        self.0.blocked_order.lock().retain(|(id, _)| *id != self.1);
         self.0.blocked_ids.lock().remove(&self.1);
         self.0.stats.blocked_clients.fetch_sub(1, Ordering::Relaxed);
     }
@@ -205,8 +230,8 @@ pub fn unblock(server: &Server, id: u64, error: bool) -> bool {
         }
         None => false,
     };
-    if asked {
-        server.wakeups.notify_waiters();
+    if asked && let Some((_, wake)) = server.blocked_order.lock().iter().find(|(i, _)| *i == id) {
+        wake.notify_one();
     }
     asked
 }
@@ -224,13 +249,16 @@ pub async fn wait(server: &Server, session: &mut Session, conn: Conn<'_>) -> std
     let Some(timeout) = session.blocked.as_ref().map(|b| b.timeout) else {
         return Ok(false);
     };
-    let _counted = BlockedGuard::new(server, session.id);
+    let wake = std::sync::Arc::new(tokio::sync::Notify::new());
+    let _counted = BlockedGuard::new(server, session.id, wake.clone());
     let deadline = timeout.map(|t| tokio::time::Instant::now() + t);
     loop {
-        // Register for the wake-up *before* looking again, so no change slips between.
-        let changed = server.wakeups.notified();
-        tokio::pin!(changed);
-        changed.as_mut().enable();
+        // Joined the queue (above) *before* looking again, so no change slips between.
+        // `wakeups` is the server-wide broadcast: anything may use it to make every
+        // blocked client look again.
+        let everyone = server.wakeups.notified();
+        tokio::pin!(everyone);
+        everyone.as_mut().enable();
         let Some(blocked) = session.blocked.take() else {
             return Ok(false);
         };
@@ -244,11 +272,13 @@ pub async fn wait(server: &Server, session: &mut Session, conn: Conn<'_>) -> std
             return Ok(false);
         }
         let flow = super::dispatch::dispatch(server, session, &blocked.args, conn.output);
-        if flow != Flow::Wait {
-            // Serving this client changed data too (BLMOVE pushes): let others look.
-            server.wakeups.notify_waiters();
+        if flow != Flow::Wait || session.blocked.is_none() {
+            // Served (or held by CLIENT PAUSE): this may have changed data too (BLMOVE
+            // pushes), so let the queue look again from its oldest client.
+            wake_oldest(server);
             return Ok(flow == Flow::Close);
         }
+        pass_turn(server, session.id);
         let expired = async {
             match deadline {
                 Some(at) => tokio::time::sleep_until(at).await,
@@ -256,7 +286,8 @@ pub async fn wait(server: &Server, session: &mut Session, conn: Conn<'_>) -> std
             }
         };
         tokio::select! {
-            () = &mut changed => {}
+            () = wake.notified() => {}
+            () = &mut everyone => {}
             () = expired => {
                 session.blocked = None;
                 timed_out(&blocked.args, conn.output);

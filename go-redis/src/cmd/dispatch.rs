@@ -11,10 +11,12 @@ use std::sync::atomic::Ordering;
 
 use bytes::Bytes;
 use tokio::net::TcpStream;
+use tokio_util::sync::CancellationToken;
 
 use super::{Ctx, Keys, NO_AUTH};
-use crate::connection::{Conn, Executor, Flow};
-use crate::db::{Server, Session, now_ms};
+use crate::connection::{Conn, Executor, Flow, OutputLimit};
+use crate::db::clients::Client;
+use crate::db::{ReplyMode, Server, Session, now_ms};
 use crate::resp::{Output, ReplyWriter};
 
 // ANCHOR: dispatch
@@ -41,6 +43,14 @@ pub fn dispatch(server: &Server, session: &mut Session, args: &[Bytes], out: &mu
         ));
         return Flow::Continue;
     }
+    // Day 3: what CLIENT LIST shows about this client.
+    let sub = (args.len() > 1 && super::client::HAS_SUBCOMMANDS.contains(&command.name))
+        .then(|| args[1].as_ref());
+    session.client.record(command.name, sub, out.protocol());
+    // Day 3: CLIENT PAUSE holds this command until the pause ends (see `pause`).
+    if let Some(flow) = super::pause::hold(server, session, command, args) {
+        return flow;
+    }
     let Some(db) = server.db(session.db) else {
         out.error("ERR DB index is out of range");
         return Flow::Continue;
@@ -51,6 +61,7 @@ pub fn dispatch(server: &Server, session: &mut Session, args: &[Bytes], out: &mu
         Keys::All => db.lock_all(now),
         Keys::Range(first, last, step) => db.lock(key_args(args, first, last, step), now),
     };
+    let reply_mark = out.len(); // Day 3: CLIENT REPLY OFF|SKIP drops the reply.
     let mut ctx = Ctx {
         db: locked,
         out,
@@ -65,6 +76,8 @@ pub fn dispatch(server: &Server, session: &mut Session, args: &[Bytes], out: &mu
         }
     };
     // ANCHOR_END: ex_dispatch
+    super::client::after_command(ctx.session, ctx.out, reply_mark);
+    super::monitor::feed(server, ctx.session, command, args); // Day 3: MONITOR
     over_output_limit(server, ctx.out).unwrap_or(flow)
 }
 // ANCHOR_END: dispatch
@@ -124,17 +137,45 @@ impl Executor for Server {
             return Err("ERR max number of clients reached".into());
         }
         self.stats.total_connections.fetch_add(1, Ordering::Relaxed);
+        let id = self.stats.next_client_id();
+        let addr = stream
+            .peer_addr()
+            .map(|a| a.to_string())
+            .unwrap_or_default();
+        // Day 3: register the client for CLIENT LIST / KILL.
+        let laddr = stream
+            .local_addr()
+            .map(|a| a.to_string())
+            .unwrap_or_default();
+        let fd = {
+            use std::os::fd::AsRawFd;
+            i64::from(stream.as_raw_fd())
+        };
+        let client = std::sync::Arc::new(Client::new(id, addr.clone(), laddr, fd));
+        self.clients.register(client.clone());
         Ok(Session {
-            id: self.stats.next_client_id(),
+            id,
             db: 0,
             authenticated: self.config.read().requirepass.is_none(),
             name: None,
             blocked: None,
-            addr: stream
-                .peer_addr()
-                .map(|a| a.to_string())
-                .unwrap_or_default(),
+            addr,
+            client,
+            paused: None,
+            reply: ReplyMode::On,
+            monitor: None,
         })
+    }
+
+    fn connection_token(
+        &self,
+        session: &Session,
+        shutdown: CancellationToken,
+    ) -> CancellationToken {
+        // Day 3: CLIENT KILL ends this connection through a token of its own.
+        let token = shutdown.child_token();
+        session.client.set_closer(token.clone());
+        token
     }
 
     fn authenticated(&self, session: &Session) -> bool {
@@ -148,8 +189,18 @@ impl Executor for Server {
         flow
     }
 
-    fn close_session(&self, _session: &mut Session) {
+    fn output_limit(&self, _session: &Session) -> Option<OutputLimit> {
+        // Day 3: client-output-buffer-limit normal's soft limit.
+        let config = self.config.read();
+        (config.output_limit_normal_soft > 0).then(|| OutputLimit {
+            soft: usize::try_from(config.output_limit_normal_soft).unwrap_or(usize::MAX),
+            seconds: std::time::Duration::from_secs(config.output_limit_normal_seconds),
+        })
+    }
+
+    fn close_session(&self, session: &mut Session) {
         self.stats.connected_clients.fetch_sub(1, Ordering::Relaxed);
+        self.clients.unregister(session.id); // Day 3
     }
 
     fn wait<'a>(
@@ -157,7 +208,26 @@ impl Executor for Server {
         session: &'a mut Session,
         conn: Conn<'a>,
     ) -> impl Future<Output = std::io::Result<bool>> + Send + 'a {
-        // Day 4: the only commands that answer Flow::Wait are the blocking ones.
-        super::blocking::wait(self, session, conn)
+        // Day 3: a command held by CLIENT PAUSE waits in `pause`; day 4: a blocking
+        // command (BLPOP ...) in `blocking`. Either may hand over to the other.
+        let mut conn = conn;
+        async move {
+            loop {
+                let close = if session.monitor.is_some() {
+                    super::monitor::wait(self, session, conn.reborrow()).await?
+                } else if session.paused.is_some() {
+                    let close = super::pause::wait(self, session, conn.reborrow()).await?;
+                    super::blocking::after_command(self, Flow::Continue);
+                    close
+                } else if session.blocked.is_some() {
+                    super::blocking::wait(self, session, conn.reborrow()).await?
+                } else {
+                    return Ok(false);
+                };
+                if close {
+                    return Ok(true);
+                }
+            }
+        }
     }
 }

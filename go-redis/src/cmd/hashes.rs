@@ -10,12 +10,11 @@ use rand::Rng;
 
 use super::{
     CmdError, CmdResult, Ctx, FAST, READONLY, WRITE, drop_if_empty, hash, hash_or_create, is,
-    parse_cursor, parse_float, parse_i64, parse_int, parse_scan_options, scan_step,
+    parse_cursor, parse_i64, parse_int, parse_scan_options, scan_step,
 };
 use crate::command;
 use crate::connection::Flow;
 use crate::resp::ReplyWriter;
-use crate::resp::reply::format_incr_double;
 
 /// The hash commands.
 pub const COMMANDS: &[super::Command] = &[
@@ -192,22 +191,28 @@ fn hincrby(cx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
     Ok(Flow::Continue)
 }
 
+/// HINCRBYFLOAT key field increment: the increment is checked first (a valid float, and
+/// finite), then the key's type, then the field's value; the sum is computed in day 3's
+/// software `long double` ([`super::long_double`]), as INCRBYFLOAT's is.
 fn hincrbyfloat(cx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
-    let delta = parse_float(&args[3])?;
-    if !delta.is_finite() {
+    use super::long_double::{Number, ZERO, add_texts, parse};
+    let delta = parse(&args[3]).ok_or_else(|| CmdError::err("value is not a valid float"))?;
+    if delta == Number::Infinite {
         return Err(CmdError::err("value is NaN or Infinity"));
     }
     let hash = hash_or_create(&mut cx.db, &args[1])?;
     let current = match hash.get(&args[2]) {
-        None => 0.0,
-        Some(v) => super::parse_f64(v).ok_or_else(|| CmdError::err("hash value is not a float"))?,
+        None => Some(ZERO),
+        Some(v) => parse(v),
     };
-    let next = current + delta;
-    if !next.is_finite() || !delta.is_finite() {
+    let Some(current) = current else {
+        drop_if_empty(&mut cx.db, &args[1]);
+        return Err(CmdError::err("hash value is not a float"));
+    };
+    let Some(text) = add_texts(current, delta) else {
         drop_if_empty(&mut cx.db, &args[1]);
         return Err(CmdError::err("increment would produce NaN or Infinity"));
-    }
-    let text = format_incr_double(next);
+    };
     hash.insert(Bytes::copy_from_slice(&args[2]), Bytes::from(text.clone()));
     cx.out.bulk(text.as_bytes());
     Ok(Flow::Continue)

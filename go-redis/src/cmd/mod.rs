@@ -14,13 +14,19 @@
 pub mod args;
 pub mod bitops;
 pub mod blocking;
+pub mod client; // Day 3: CLIENT LIST / KILL / PAUSE / REPLY
+pub mod config_set; // Day 3: CONFIG SET's checks
 pub mod dispatch;
 pub mod hashes;
 pub mod info;
+pub mod introspect; // Day 3: COMMAND GETKEYS / LIST
 pub mod keys;
 pub mod lcs;
 pub mod lists;
+pub mod long_double; // Day 3: INCRBYFLOAT's 80-bit arithmetic
+pub mod monitor; // Day 3: MONITOR
 pub mod object;
+pub mod pause; // Day 3: CLIENT PAUSE holds commands
 pub mod server;
 pub mod sets;
 pub mod sort;

@@ -27,7 +27,8 @@ pub const COMMANDS: &[Command] = &[
     command!("info", -1, 0, none, super::info::info),
     command!("config", -2, ADMIN, none, config),
     command!("command", -1, 0, none, command),
-    command!("client", -2, 0, none, client),
+    command!("client", -2, 0, none, super::client::client), // Day 3: cmd/client.rs
+    command!("monitor", 1, ADMIN, none, super::monitor::monitor), // Day 3: cmd/monitor.rs
     command!("time", 1, FAST, none, time),
     command!("function", -2, WRITE, none, function),
     command!("lastsave", 1, FAST, none, lastsave),
@@ -139,8 +140,8 @@ fn hello(cx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
         return Err(CmdError::Other("NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO <proto> AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time".into()));
     }
     if let Some(name) = name {
-        check_client_name(name)?;
-        cx.session.name = (!name.is_empty()).then(|| name.clone());
+        super::client::check_client_name(name)?;
+        super::client::set_name(cx, name);
     }
     if let Some(version) = version {
         cx.out.set_resp3(version == 3);
@@ -166,28 +167,30 @@ fn hello(cx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
 }
 // ANCHOR_END: hello
 
-/// CLIENT SETNAME's rule (HELLO SETNAME too): no spaces, newlines or other special bytes.
-fn check_client_name(name: &[u8]) -> Result<(), CmdError> {
-    if name.iter().any(|&b| b <= b' ' || b > b'~') {
-        return Err(CmdError::err(
-            "Client names cannot contain spaces, newlines or special characters.",
-        ));
-    }
-    Ok(())
-}
-
 fn config(cx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
     let sub = String::from_utf8_lossy(&args[1]).to_ascii_lowercase();
     match sub.as_str() {
         "get" if args.len() >= 3 => {
-            let all = cx.server.config.read().all();
+            let mut all = cx.server.config.read().all();
             let mut pairs: Vec<&(String, String)> = Vec::new();
+            // Day 3: a hidden parameter answers only when named exactly, as in Redis.
+            for name in &args[2..] {
+                let name = String::from_utf8_lossy(name).to_ascii_lowercase();
+                if let Some(value) = crate::Config::hidden(&name) {
+                    all.push((name, value.to_owned()));
+                }
+            }
             for pattern in &args[2..] {
                 let pattern = pattern.to_ascii_lowercase();
+                let glob = pattern.iter().any(|c| b"*?[".contains(c));
                 for pair in &all {
-                    if super::args::glob_match(&pattern, pair.0.as_bytes())
-                        && !pairs.contains(&pair)
-                    {
+                    let hit = if glob {
+                        crate::Config::hidden(&pair.0).is_none()
+                            && super::args::glob_match(&pattern, pair.0.as_bytes())
+                    } else {
+                        pair.0.as_bytes() == pattern.as_slice()
+                    };
+                    if hit && !pairs.contains(&pair) {
                         pairs.push(pair);
                     }
                 }
@@ -201,13 +204,13 @@ fn config(cx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
         "set" if args.len() >= 4 && args.len().is_multiple_of(2) => {
             let mut config = cx.server.config.write();
             let mut updated = config.clone();
+            // Day 3: names first (immutable, repeated), then values, as Redis checks them.
+            super::config_set::check_names(&args[2..])?;
             for pair in args[2..].chunks_exact(2) {
                 let name = String::from_utf8_lossy(&pair[0]).to_ascii_lowercase();
                 let value = String::from_utf8_lossy(&pair[1]).into_owned();
-                if matches!(name.as_str(), "port" | "bind" | "databases") {
-                    return Err(CmdError::err(format!(
-                        "CONFIG SET failed (possibly related to argument '{name}') - can't set immutable config"
-                    )));
+                if super::config_set::unchanged_address(&config, &name, &value)? {
+                    continue;
                 }
 
                 if let Some(why) = crate::Config::refuses(&name, &value) {
@@ -262,6 +265,9 @@ fn write_command_info(cx: &mut Ctx<'_>, command: &Command) {
     if command.flags & NO_AUTH != 0 {
         flags.push("no_auth");
     }
+    if super::introspect::movable_keys(command) {
+        flags.push("movablekeys"); // Day 3: keys found by a numkeys argument or STORE
+    }
     out.array(flags.len());
     for flag in flags {
         out.simple(flag);
@@ -302,75 +308,34 @@ fn command(cx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
         // No documentation to offer: redis-cli falls back to plain completion.
         cx.out.array(0);
     } else if is(sub, "list") {
-        let names: Vec<&str> = super::all_commands().map(|c| c.name).collect();
+        // Day 3: subcommands too, and FILTERBY (cmd/introspect.rs).
+        let names = super::introspect::Filter::parse(&args[2..])?.names();
         cx.out.array(names.len());
         for n in names {
             cx.out.bulk(n.as_bytes());
         }
+    } else if (is(sub, "getkeys") || is(sub, "getkeysandflags")) && args.len() >= 3 {
+        // Day 3: which arguments of a request are keys (cmd/introspect.rs).
+        let command =
+            super::lookup(&args[2]).ok_or_else(|| CmdError::err("Invalid command specified"))?;
+        let keys = super::introspect::keys_of(command, &args[2..])?;
+        cx.out.array(keys.len());
+        for (i, key) in keys.iter().enumerate() {
+            if is(sub, "getkeys") {
+                cx.out.bulk(key);
+            } else {
+                let flags = super::introspect::key_flags(command, i);
+                cx.out.array(2);
+                cx.out.bulk(key);
+                cx.out.array(flags.len());
+                for flag in flags {
+                    cx.out.simple(flag);
+                }
+            }
+        }
     } else {
         return Err(CmdError::err(format!(
             "unknown subcommand '{}'. Try COMMAND HELP.",
-            String::from_utf8_lossy(sub)
-        )));
-    }
-    Ok(Flow::Continue)
-}
-
-fn client(cx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
-    let sub = &args[1];
-    if is(sub, "setname") && args.len() == 3 {
-        check_client_name(&args[2])?;
-        cx.session.name = (!args[2].is_empty()).then(|| args[2].clone());
-        cx.out.ok();
-    } else if is(sub, "getname") && args.len() == 2 {
-        match &cx.session.name {
-            Some(name) => cx.out.bulk(name),
-            None => cx.out.null(),
-        }
-    } else if is(sub, "id") && args.len() == 2 {
-        cx.out.int(cx.session.id as i64);
-    } else if (is(sub, "info") || is(sub, "list")) && args.len() >= 2 {
-        let line = format!(
-            "id={} addr={} name={} db={} resp={} cmd=client\n",
-            cx.session.id,
-            cx.session.addr,
-            cx.session
-                .name
-                .as_deref()
-                .map(String::from_utf8_lossy)
-                .unwrap_or_default(),
-            cx.session.db,
-            cx.out.protocol()
-        );
-        cx.out.verbatim("txt", line.as_bytes());
-    } else if is(sub, "unblock") && (args.len() == 3 || args.len() == 4) {
-        // Day 4: ends another client's BLPOP (and friends), as a timeout or an error.
-        let error = match args.get(3) {
-            None => false,
-            Some(reason) if is(reason, "timeout") => false,
-            Some(reason) if is(reason, "error") => true,
-            Some(_) => {
-                return Err(CmdError::err(
-                    "CLIENT UNBLOCK reason should be TIMEOUT or ERROR",
-                ));
-            }
-        };
-        let id = super::parse_int(&args[2])?;
-        let done = u64::try_from(id).is_ok_and(|id| super::blocking::unblock(cx.server, id, error));
-        cx.out.int(i64::from(done));
-    } else if is(sub, "unblock") && args.len() < 3 {
-        return Err(CmdError::err(
-            "wrong number of arguments for 'client|unblock' command",
-        ));
-    } else if is(sub, "unblock") {
-        return Err(CmdError::err(
-            "unknown subcommand or wrong number of arguments for 'unblock'. Try CLIENT HELP.",
-        ));
-    } else if is(sub, "setinfo") || is(sub, "no-evict") || is(sub, "no-touch") {
-        cx.out.ok();
-    } else {
-        return Err(CmdError::err(format!(
-            "unknown subcommand '{}'. Try CLIENT HELP.",
             String::from_utf8_lossy(sub)
         )));
     }

@@ -6,12 +6,11 @@
 
 use bytes::{Bytes, BytesMut};
 
-use super::{CmdError, CmdResult, Ctx, FAST, READONLY, WRITE, is, parse_float, parse_int};
+use super::{CmdError, CmdResult, Ctx, FAST, READONLY, WRITE, is, parse_int};
 use crate::command;
 use crate::connection::Flow;
 use crate::db::{Locked, Value};
 use crate::resp::ReplyWriter;
-use crate::resp::reply::format_incr_double;
 
 /// The largest string SETRANGE/APPEND may build (Redis's `proto-max-bulk-len`).
 pub const MAX_STRING: usize = 512 * 1024 * 1024;
@@ -371,22 +370,26 @@ fn decrby(cx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
     incr_by(cx, &args[1], delta)
 }
 
+// ANCHOR: incrbyfloat
+/// INCRBYFLOAT key increment: in Redis's order (the key's type, then its value, then the
+/// increment), computed as Redis computes it, in an 80-bit `long double`
+/// ([`super::long_double`]), so the digits it answers are Redis's.
 fn incrbyfloat(cx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
-    let delta = parse_float(&args[2])?;
+    use super::long_double::{ZERO, parse};
+    let not_float = || CmdError::err("value is not a valid float");
     let current = match get_string(&mut cx.db, &args[1])? {
-        None => 0.0,
-        Some(text) => parse_float(&text)?,
+        None => ZERO,
+        Some(text) => parse(&text).ok_or_else(not_float)?,
     };
-    let next = current + delta;
-    if next.is_nan() || next.is_infinite() || delta.is_infinite() {
-        return Err(CmdError::err("increment would produce NaN or Infinity"));
-    }
-    let text = format_incr_double(next);
+    let delta = parse(&args[2]).ok_or_else(not_float)?;
+    let text = super::long_double::add_texts(current, delta)
+        .ok_or_else(|| CmdError::err("increment would produce NaN or Infinity"))?;
     cx.db
         .set(&args[1], Value::Str(Bytes::from(text.clone())), true);
     cx.out.bulk(text.as_bytes());
     Ok(Flow::Continue)
 }
+// ANCHOR_END: incrbyfloat
 
 fn append(cx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
     let key = &args[1];

@@ -7,6 +7,7 @@
 //! command table and the dispatcher that runs a request against this state live in
 //! [`crate::cmd`].
 
+pub mod clients; // Day 3: CLIENT LIST / KILL / PAUSE
 pub mod expire;
 pub mod keyspace;
 
@@ -42,6 +43,28 @@ pub struct Session {
     /// Day 4: the request this client is blocked on (BLPOP ...), if any; set by the
     /// blocking commands, served by [`crate::cmd::blocking`].
     pub blocked: Option<Blocked>,
+    /// Day 3: this client's record in [`Server::clients`] (CLIENT LIST, CLIENT KILL).
+    pub client: std::sync::Arc<clients::Client>,
+    /// Day 3: a request held by CLIENT PAUSE, run when the pause ends.
+    pub paused: Option<Vec<Bytes>>,
+    /// Day 3: CLIENT REPLY ON|OFF|SKIP.
+    pub reply: ReplyMode,
+    /// Day 3: the feed of a client that sent MONITOR.
+    pub monitor: Option<tokio::sync::broadcast::Receiver<Bytes>>,
+}
+
+/// Day 3: whether replies are sent (CLIENT REPLY).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ReplyMode {
+    /// Every reply is sent (the default).
+    #[default]
+    On,
+    /// No reply is sent until CLIENT REPLY ON.
+    Off,
+    /// The next command's reply is dropped.
+    SkipNext,
+    /// This command's reply is dropped (SKIP's effect, one command later).
+    Skip,
 }
 
 /// Day 4: a blocking command that found nothing to serve, kept to be run again.
@@ -114,6 +137,12 @@ pub struct Server {
     /// Day 4: the ids of blocked clients, each with the CLIENT UNBLOCK request waiting
     /// for it (`Some(true)`: answer an error, `Some(false)`: answer as a timeout).
     pub blocked_ids: Mutex<std::collections::HashMap<u64, Option<bool>>>,
+    /// Day 4: the blocked clients in the order they blocked, each with its own wake-up:
+    /// a write wakes the oldest, and each passes the turn on, so the first to block is
+    /// the first served, as in Redis.
+    pub blocked_order: Mutex<Vec<(u64, std::sync::Arc<tokio::sync::Notify>)>>,
+    /// Day 3: every connected client (CLIENT LIST, KILL) and the CLIENT PAUSE state.
+    pub clients: clients::Clients,
 }
 
 impl Server {
@@ -133,6 +162,8 @@ impl Server {
             cross_db: Mutex::new(()),
             wakeups: tokio::sync::Notify::new(),
             blocked_ids: Mutex::new(std::collections::HashMap::new()),
+            blocked_order: Mutex::new(Vec::new()),
+            clients: clients::Clients::default(),
         }
     }
 

@@ -334,15 +334,6 @@ fn trim_zeros(text: &str) -> &str {
     }
 }
 
-/// Formats a double for INCRBYFLOAT and HINCRBYFLOAT: the shortest text that reads back
-/// as the same number, never in exponent form (Redis uses `%.17Lf` and trims zeros).
-pub fn format_incr_double(value: f64) -> String {
-    if value.fract() == 0.0 && value.abs() < 1e17 {
-        return format!("{}", value as i64);
-    }
-    format!("{value}")
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
