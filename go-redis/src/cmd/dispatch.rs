@@ -142,6 +142,10 @@ impl Executor for Server {
     }
 
     fn execute(&self, session: &mut Session, args: Vec<Bytes>, out: &mut Output) -> Flow {
+        // Day 7: in a cluster, a key another node serves is redirected or relayed.
+        if let Some(flow) = crate::cluster::redirect::check(self, session, &args, out) {
+            return flow;
+        }
         let flow = dispatch(self, session, &args, out);
         // Day 4: this command may have fed a client blocked in BLPOP and friends.
         super::blocking::after_command(self, flow);
@@ -157,7 +161,14 @@ impl Executor for Server {
         session: &'a mut Session,
         conn: Conn<'a>,
     ) -> impl Future<Output = std::io::Result<bool>> + Send + 'a {
-        // Day 4: the only commands that answer Flow::Wait are the blocking ones.
-        super::blocking::wait(self, session, conn)
+        use tokio_util::either::Either;
+        // Day 7: a request parked for the cluster relay (proxy mode).
+        if let Some(cluster) = &self.cluster
+            && cluster.has_parked(session.id)
+        {
+            return Either::Left(crate::cluster::relay::wait(self, session, conn));
+        }
+        // Day 4: the only other commands that answer Flow::Wait are the blocking ones.
+        Either::Right(super::blocking::wait(self, session, conn))
     }
 }

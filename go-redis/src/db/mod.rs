@@ -114,6 +114,8 @@ pub struct Server {
     /// Day 4: the ids of blocked clients, each with the CLIENT UNBLOCK request waiting
     /// for it (`Some(true)`: answer an error, `Some(false)`: answer as a timeout).
     pub blocked_ids: Mutex<std::collections::HashMap<u64, Option<bool>>>,
+    /// Day 7: the cluster this node belongs to (`cluster-enabled yes`), if any.
+    pub cluster: Option<crate::cluster::Cluster>,
 }
 
 impl Server {
@@ -133,6 +135,7 @@ impl Server {
             cross_db: Mutex::new(()),
             wakeups: tokio::sync::Notify::new(),
             blocked_ids: Mutex::new(std::collections::HashMap::new()),
+            cluster: None, // Day 7: set by `serve_database` from the config
         }
     }
 
