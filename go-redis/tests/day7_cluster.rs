@@ -540,6 +540,54 @@ async fn proxy_mode_serves_plain_clients_on_any_node() {
         call(&mut s, &format!("EXISTS {ON_0} {ON_1} {ON_2}")).await,
         Frame::Integer(0)
     );
+    // RENAME moves a value, its type and TTL to another node; RENAMENX respects the target.
+    assert_eq!(
+        call(&mut s, &format!("HSET {ON_0} f1 v1 f2 v2")).await,
+        Frame::Integer(2)
+    );
+    assert_eq!(
+        call(&mut s, &format!("EXPIRE {ON_0} 1000")).await,
+        Frame::Integer(1)
+    );
+    assert_eq!(
+        call(&mut s, &format!("RENAME {ON_0} {ON_2}")).await,
+        simple("OK")
+    );
+    assert_eq!(
+        call(&mut s, &format!("EXISTS {ON_0}")).await,
+        Frame::Integer(0)
+    );
+    assert_eq!(
+        call(&mut s, &format!("HGETALL {ON_2}")).await,
+        Frame::Array(vec![bulk("f1"), bulk("v1"), bulk("f2"), bulk("v2")])
+    );
+    let Frame::Integer(ttl) = call(&mut s, &format!("TTL {ON_2}")).await else {
+        panic!("TTL is an integer");
+    };
+    assert!(
+        (990..=1000).contains(&ttl),
+        "the TTL moved with the key: {ttl}"
+    );
+    assert_eq!(
+        call(&mut s, &format!("ZADD {ON_1} 1.5 m 2 n")).await,
+        Frame::Integer(2)
+    );
+    assert_eq!(
+        call(&mut s, &format!("RENAMENX {ON_1} {ON_2}")).await,
+        Frame::Integer(0)
+    );
+    assert_eq!(
+        call(&mut s, &format!("RENAMENX {ON_1} {ON_0}")).await,
+        Frame::Integer(1)
+    );
+    assert_eq!(
+        call(&mut s, &format!("ZRANGE {ON_0} 0 -1 WITHSCORES")).await,
+        Frame::Array(vec![bulk("m"), bulk("1.5"), bulk("n"), bulk("2")])
+    );
+    assert_eq!(
+        error_text(&call(&mut s, &format!("RENAME missing {ON_1}")).await),
+        "ERR no such key"
+    );
     // FLUSHALL reaches every node.
     assert_eq!(call(&mut s, "FLUSHALL").await, simple("OK"));
     for node in &nodes {
@@ -703,6 +751,7 @@ async fn transaction_rolls_back_everywhere_when_a_participant_dies_mid_transacti
         format!("MSET {ON_0} new {ON_1} new {ON_2} new"),
         format!("MSET {ON_2} new {ON_0} new {ON_1} new"),
         format!("DEL {ON_0} {ON_1} {ON_2}"),
+        format!("RENAME {ON_0} {ON_2}"),
     ] {
         let reply = call(&mut s0, &request).await;
         assert!(

@@ -13,8 +13,8 @@
 //! - **godis's way (`cluster-mode proxy`)**, the original course's lesson: any node takes
 //!   any command and **relays** it to the key's owner over a pooled connection
 //!   ([`pool`], [`relay`]), so a plain client that knows nothing of clusters still works.
-//!   MGET and EXISTS over keys on several nodes scatter and gather; MSET, MSETNX and DEL
-//!   over several nodes run as a **two-phase transaction** ([`tcc`]: try, then commit or
+//!   MGET and EXISTS over keys on several nodes scatter and gather; MSET, MSETNX, DEL and
+//!   RENAME over several nodes run as a **two-phase transaction** ([`tcc`]: try, then commit or
 //!   cancel) so they happen everywhere or nowhere; FLUSHALL reaches every node.
 //!
 //! The cluster plugs into the single server through two seams of earlier days: a small

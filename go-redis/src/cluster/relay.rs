@@ -8,7 +8,7 @@
 //! | this node only | run it here |
 //! | one other node | forward the whole request over that peer's pool, hand back the reply |
 //! | several nodes, MGET / EXISTS / TOUCH | **scatter-gather**: one sub-request per node, replies merged |
-//! | several nodes, MSET / MSETNX / DEL / UNLINK | a two-phase transaction ([`super::tcc`]) |
+//! | several nodes, MSET / MSETNX / DEL / UNLINK / RENAME / RENAMENX | a two-phase transaction ([`super::tcc`]) |
 //! | several nodes, anything else | `-CROSSSLOT` (no silent wrong answer) |
 //!
 //! FLUSHALL and FLUSHDB are **broadcast** to every node ([`BROADCAST`]); their replies
@@ -93,7 +93,7 @@ pub enum Plan {
     ScatterValues,
     /// EXISTS / TOUCH over several nodes: per-node calls, counts summed.
     ScatterSum,
-    /// MSET / MSETNX / DEL / UNLINK over several nodes: a two-phase transaction.
+    /// MSET / MSETNX / DEL / UNLINK / RENAME / RENAMENX over several nodes: a two-phase transaction.
     Transaction,
     /// Keys on several nodes for a command that cannot be split.
     CrossNode,
@@ -127,7 +127,7 @@ pub fn plan(cluster: &Cluster, args: &[Bytes]) -> Plan {
     match command.name {
         "mget" => Plan::ScatterValues,
         "exists" | "touch" => Plan::ScatterSum,
-        "mset" | "msetnx" | "del" | "unlink" => Plan::Transaction,
+        "mset" | "msetnx" | "del" | "unlink" | "rename" | "renamenx" => Plan::Transaction,
         _ => Plan::CrossNode,
     }
 }

@@ -16,6 +16,11 @@
 //! 3. `_tcc_rollback <txid>` — *cancel*: restore the undo log if committed, release.
 //! 4. `_tcc_finish <txid>` — everyone committed: drop the undo log, release.
 //!
+//! RENAME moves a value between nodes: the coordinator first reads the source's entry
+//! (`_tcc_read`, the value and its TTL as a list of strings), then the source's node
+//! prepares `renamefrom` (still the same value? then lock it) and the destination's node
+//! prepares `renameto` with the value; commit deletes one and stores the other.
+//!
 //! The coordinator commits only if every participant prepared, and rolls everyone back if
 //! any commit fails (a participant that died mid-transaction): all or nothing. A
 //! coordinator that dies leaves locks behind, so every lock expires after
@@ -39,6 +44,7 @@ use crate::resp::{Frame, ReplyWriter};
 
 /// The participant's internal commands.
 pub const COMMANDS: &[Command] = &[
+    command!("_tcc_read", 2, 0, none, read),
     command!("_tcc_prepare", -4, WRITE, none, prepare),
     command!("_tcc_commit", 2, WRITE, none, commit),
     command!("_tcc_rollback", 2, WRITE, none, rollback),
@@ -151,6 +157,10 @@ fn op_keys(op: &[Bytes]) -> Result<Vec<Bytes>, CmdError> {
         Ok(op[1..].iter().step_by(2).cloned().collect())
     } else if is(name, "del") || is(name, "unlink") {
         Ok(op[1..].to_vec())
+    } else if is(name, "renamefrom") || is(name, "renameto") || is(name, "renametonx") {
+        // `<op> <key> <entry...>`: the entry is checked (from) or stored (to).
+        decode_entry(&op[2..])?;
+        Ok(vec![op[1].clone()])
     } else {
         Err(CmdError::err(format!(
             "'{}' cannot run in a cross-node transaction",
@@ -184,14 +194,20 @@ fn prepare(cx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
             String::from_utf8_lossy(key)
         )));
     }
-    if is(&op[0], "msetnx") {
-        let db = cx.server.db(0).ok_or(CmdError::DbOutOfRange)?;
-        let mut locked = db.lock(keys.iter().map(|k| k.as_ref()), now_ms());
-        if keys.iter().any(|k| locked.exists(k)) {
-            cx.out.int(0);
-            return Ok(Flow::Continue);
-        }
+    let db = cx.server.db(0).ok_or(CmdError::DbOutOfRange)?;
+    let mut locked = db.lock(keys.iter().map(|k| k.as_ref()), now_ms());
+    if (is(&op[0], "msetnx") || is(&op[0], "renametonx")) && keys.iter().any(|k| locked.exists(k)) {
+        cx.out.int(0);
+        return Ok(Flow::Continue);
     }
+    if is(&op[0], "renamefrom")
+        && locked.entry(&op[1]).map(|e| encode_entry(e)) != Some(op[2..].to_vec())
+    {
+        return Err(CmdError::Other(
+            "TRYAGAIN the source key changed while RENAME moved it".into(),
+        ));
+    }
+    drop(locked);
     for key in &keys {
         state.locks.insert(key.clone(), id.clone());
     }
@@ -233,6 +249,17 @@ fn commit(cx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
             locked.set(&pair[0], Value::Str(pair[1].clone()), false);
         }
         if is(&op[0], "mset") {
+            cx.out.ok();
+        } else {
+            cx.out.int(1);
+        }
+    } else if is(&op[0], "renamefrom") {
+        locked.remove(&op[1]);
+        cx.out.ok();
+    } else if is(&op[0], "renameto") || is(&op[0], "renametonx") {
+        let entry = decode_entry(&op[2..])?;
+        locked.put_entry(&op[1], entry);
+        if is(&op[0], "renameto") {
             cx.out.ok();
         } else {
             cx.out.int(1);
@@ -294,15 +321,149 @@ fn new_txid(cluster: &Cluster) -> Bytes {
 
 /// The replies of a command's parts, merged as the whole command answers.
 fn merge_replies(args: &[Bytes], replies: Vec<Frame>) -> Frame {
-    if is(&args[0], "mset") {
+    if is(&args[0], "mset") || is(&args[0], "rename") {
         Frame::Simple("OK".into())
+    } else if is(&args[0], "renamenx") {
+        Frame::Integer(1)
     } else {
         super::relay::merge(replies)
     }
 }
 
+/// Each participant's node and its part of the command: the keys it owns (MSET's values
+/// with them), or for RENAME the `renamefrom` and `renameto` halves, with the source's
+/// entry read first. `Err` is the reply when there is nothing to do (RENAME of a missing key).
+async fn split(
+    server: &Server,
+    cluster: &Cluster,
+    session: &mut Session,
+    args: &[Bytes],
+) -> Result<Vec<(usize, Vec<Bytes>)>, Frame> {
+    if !(is(&args[0], "rename") || is(&args[0], "renamenx")) {
+        let stride = if is(&args[0], "mset") || is(&args[0], "msetnx") {
+            2
+        } else {
+            1
+        };
+        return Ok(group_by_node(cluster, args, stride)
+            .into_iter()
+            .map(|(node, positions)| (node, sub_request(args, &positions, stride)))
+            .collect());
+    }
+    let (from, to) = (&args[1], &args[2]);
+    let topology = &cluster.topology;
+    let from_node = topology.owner_index(super::key_hash_slot(from));
+    let to_node = topology.owner_index(super::key_hash_slot(to));
+    let read = [Bytes::from_static(b"_tcc_read"), from.clone()];
+    let entry = match call_node(server, cluster, session, from_node, &read).await {
+        Ok(Frame::Array(items)) => items
+            .into_iter()
+            .map(|item| match item {
+                Frame::Bulk(b) => Ok(b),
+                _ => Err(Frame::Error(
+                    "ERR unexpected reply from a cluster node".into(),
+                )),
+            })
+            .collect::<Result<Vec<Bytes>, Frame>>()?,
+        Ok(Frame::Null) => return Err(Frame::Error(CmdError::NoSuchKey.to_string())),
+        Ok(other) => return Err(other),
+        Err(err) => return Err(peer_down(&err)),
+    };
+    let to_op: &'static [u8] = if is(&args[0], "renamenx") {
+        b"renametonx"
+    } else {
+        b"renameto"
+    };
+    let mut from_part = vec![Bytes::from_static(b"renamefrom"), from.clone()];
+    let mut to_part = vec![Bytes::from_static(to_op), to.clone()];
+    from_part.extend(entry.iter().cloned());
+    to_part.extend(entry);
+    Ok(vec![(from_node, from_part), (to_node, to_part)])
+}
+
+/// `_tcc_read <key>`: the key's entry in database 0 as strings ([`encode_entry`]), or null.
+fn read(cx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
+    participant(cx)?;
+    let db = cx.server.db(0).ok_or(CmdError::DbOutOfRange)?;
+    let mut locked = db.lock(std::iter::once(args[1].as_ref()), now_ms());
+    match locked.entry(&args[1]).map(|e| encode_entry(e)) {
+        Some(items) => {
+            cx.out.array(items.len());
+            for item in items {
+                cx.out.bulk(&item);
+            }
+        }
+        None => cx.out.null(),
+    }
+    Ok(Flow::Continue)
+}
+
+/// An entry as strings, to move it to another node: its type, its expiry (Unix ms, or
+/// `-1`), then its elements (a hash's fields and values, a sorted set's members and scores).
+pub fn encode_entry(entry: &Entry) -> Vec<Bytes> {
+    let expiry = entry
+        .expires_at
+        .map_or_else(|| "-1".to_owned(), |at| at.to_string());
+    let (kind, items): (&str, Vec<Bytes>) = match &entry.value {
+        Value::Str(s) => ("string", vec![s.clone()]),
+        Value::List(l) => ("list", l.iter().cloned().collect()),
+        Value::Hash(h) => (
+            "hash",
+            h.iter().flat_map(|(f, v)| [f.clone(), v.clone()]).collect(),
+        ),
+        Value::Set(s) => ("set", s.iter().cloned().collect()),
+        Value::ZSet(z) => (
+            "zset",
+            z.iter()
+                .flat_map(|(m, score)| [m.clone(), Bytes::from(score.to_string())])
+                .collect(),
+        ),
+    };
+    let mut out = vec![Bytes::from_static(kind.as_bytes()), Bytes::from(expiry)];
+    out.extend(items);
+    out
+}
+
+/// The entry [`encode_entry`] wrote; an error for anything else (it comes off the network).
+pub fn decode_entry(items: &[Bytes]) -> Result<Entry, CmdError> {
+    let bad = || CmdError::err("invalid entry in a cross-node RENAME");
+    let [kind, expiry, rest @ ..] = items else {
+        return Err(bad());
+    };
+    let expires_at = match crate::cmd::parse_i64(expiry).ok_or_else(bad)? {
+        -1 => None,
+        at => Some(u64::try_from(at).map_err(|_| bad())?),
+    };
+    let value = if is(kind, "string") && rest.len() == 1 {
+        Value::Str(rest[0].clone())
+    } else if is(kind, "list") {
+        Value::List(rest.iter().cloned().collect())
+    } else if is(kind, "hash") && rest.len().is_multiple_of(2) {
+        Value::Hash(
+            rest.chunks_exact(2)
+                .map(|p| (p[0].clone(), p[1].clone()))
+                .collect(),
+        )
+    } else if is(kind, "set") {
+        Value::Set(rest.iter().cloned().collect())
+    } else if is(kind, "zset") && rest.len().is_multiple_of(2) {
+        let mut zset = crate::types::ZSet::new();
+        for pair in rest.chunks_exact(2) {
+            let score = crate::cmd::parse_f64(&pair[1])
+                .filter(|s| !s.is_nan())
+                .ok_or_else(bad)?;
+            zset.insert(&pair[0], score);
+        }
+        Value::ZSet(Box::new(zset))
+    } else {
+        return Err(bad());
+    };
+    Ok(Entry { value, expires_at })
+}
+
 // ANCHOR: coordinate
-/// The coordinator: runs MSET / MSETNX / DEL / UNLINK over the nodes owning its keys,
+/// The coordinator: runs MSET / MSETNX / DEL / UNLINK / RENAME / RENAMENX over the nodes
+/// owning its keys,
 /// all or nothing, and returns the reply for the client.
 pub async fn coordinate(
     server: &Server,
@@ -310,15 +471,10 @@ pub async fn coordinate(
     session: &mut Session,
     args: &[Bytes],
 ) -> Frame {
-    let stride = if is(&args[0], "mset") || is(&args[0], "msetnx") {
-        2
-    } else {
-        1
+    let parts = match split(server, cluster, session, args).await {
+        Ok(parts) => parts,
+        Err(reply) => return reply,
     };
-    let parts: Vec<(usize, Vec<Bytes>)> = group_by_node(cluster, args, stride)
-        .into_iter()
-        .map(|(node, positions)| (node, sub_request(args, &positions, stride)))
-        .collect();
     let id = new_txid(cluster);
     let step = |name: &'static str, part: &[Bytes]| -> Vec<Bytes> {
         let mut request = vec![Bytes::from_static(name.as_bytes()), id.clone()];
@@ -377,3 +533,42 @@ pub async fn coordinate(
     // ANCHOR_END: ex_all_or_nothing
 }
 // ANCHOR_END: coordinate
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn entries_survive_the_trip_between_nodes() {
+        let mut zset = crate::types::ZSet::new();
+        zset.insert(b"m", 1.5);
+        zset.insert(b"n", f64::INFINITY);
+        let entry = Entry {
+            value: Value::ZSet(Box::new(zset)),
+            expires_at: Some(1_700_000_000_000),
+        };
+        let encoded = encode_entry(&entry);
+        let decoded = decode_entry(&encoded).expect("a valid entry");
+        assert_eq!(encode_entry(&decoded), encoded);
+        assert_eq!(decoded.expires_at, Some(1_700_000_000_000));
+        let list = Entry {
+            value: Value::List([Bytes::from_static(b"a"), Bytes::from_static(b"b")].into()),
+            expires_at: None,
+        };
+        assert_eq!(
+            encode_entry(&decode_entry(&encode_entry(&list)).expect("valid")),
+            encode_entry(&list)
+        );
+        // Whatever arrives off the network is checked.
+        for bad in [
+            &["string", "-1"][..],
+            &["hash", "-1", "f"],
+            &["zset", "-1", "m", "x"],
+            &["nope", "-1"],
+            &["set", "-5"],
+        ] {
+            let items: Vec<Bytes> = bad.iter().map(|s| Bytes::from(s.to_string())).collect();
+            assert!(decode_entry(&items).is_err(), "{bad:?}");
+        }
+    }
+}
