@@ -18,7 +18,7 @@
 //!   cancel) so they happen everywhere or nowhere; FLUSHALL reaches every node.
 //!
 //! The cluster plugs into the single server through two seams of earlier days: a small
-//! hook in day 3's dispatcher (checked after the arity, before any shard is locked), and
+//! hook ([`redirect::check`]) run on each client request just before day 3's dispatcher, and
 //! day 2's [`Flow::Wait`](crate::connection::Flow::Wait), which hands a request that must
 //! wait — here, for a peer's answer — to an async function without blocking other clients.
 
