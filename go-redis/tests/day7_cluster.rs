@@ -829,3 +829,26 @@ async fn a_bad_topology_is_refused_at_start() {
             .is_err()
     );
 }
+
+#[tokio::test]
+async fn a_peer_that_answers_garbage_gives_an_error_not_a_crash() {
+    let (nodes, mut fakes) = start_cluster(3, 2, Mode::Proxy).await;
+    let fake = fakes.remove(0);
+    tokio::spawn(async move {
+        while let Ok((mut stream, _)) = fake.accept().await {
+            tokio::spawn(async move {
+                let mut request = [0u8; 512];
+                let _ = stream.read(&mut request).await;
+                let _ = stream.write_all(b"?not RESP\r\n").await;
+            });
+        }
+    });
+    let mut s0 = connect(nodes[0].port).await;
+    let reply = call(&mut s0, &format!("GET {ON_2}")).await;
+    let text = error_text(&reply);
+    assert!(
+        text.starts_with("CLUSTERDOWN") && text.contains("invalid reply"),
+        "{text}"
+    );
+    assert_eq!(call(&mut s0, "PING").await, simple("PONG"), "still serving");
+}
