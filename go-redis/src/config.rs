@@ -45,6 +45,9 @@ pub struct Config {
     pub output_limit_normal_seconds: u64,
     /// Every other directive, as text.
     pub other: BTreeMap<String, String>,
+    /// Day 7: the `cluster-node <id> <host:port> <slots>` lines, one per node (a
+    /// directive that repeats, so it cannot live in `other`).
+    pub cluster_nodes: Vec<String>,
 }
 
 impl Default for Config {
@@ -94,6 +97,7 @@ impl Default for Config {
             output_limit_normal_seconds: 0,
             shutdown_timeout: 10,
             other,
+            cluster_nodes: Vec::new(), // Day 7
         }
     }
 }
@@ -172,6 +176,11 @@ impl Config {
                     .ok_or_else(bad)?
             }
             "shutdown-timeout" => self.shutdown_timeout = value.parse().map_err(|_| bad())?,
+            // Day 7: each line names one cluster node; checked as it is read.
+            "cluster-node" => {
+                crate::cluster::topology::parse_node(value)?;
+                self.cluster_nodes.push(value.to_owned());
+            }
             "client-output-buffer-limit" => {
                 let mut classes = self
                     .other
@@ -214,6 +223,8 @@ impl Config {
         let persistence = "go-redis does not persist data yet (AOF comes on day 5)";
         match name {
             "dir" | "dbfilename" => Some(persistence),
+            // Day 7: the topology is static, read at start-up.
+            name if name.starts_with("cluster-") => Some("can't set immutable config"),
             "appendonly" if !value.eq_ignore_ascii_case("no") => Some(persistence),
             "save" if !value.trim().is_empty() => Some(persistence),
             _ => None,

@@ -14,8 +14,10 @@
 //! - **commands** — [`cmd`] (the command table and one file per command family).
 //!
 //! [`config`] reads a `redis.conf`-style file, and `src/bin/go-redis.rs` is the server binary.
-//! Days 5–7 (AOF, transactions and pub/sub, cluster) are still planned.
+//! [`cluster`] (day 7) spreads the keys over several nodes, Redis Cluster's way or godis's.
+//! Days 5 and 6 (AOF, transactions and pub/sub) are still planned.
 
+pub mod cluster;
 pub mod cmd;
 pub mod config;
 pub mod connection;
@@ -57,7 +59,11 @@ pub async fn serve_database(
         max_connections: MAX_CONNECTIONS,
         shutdown_grace: std::time::Duration::from_secs(config.shutdown_timeout),
     };
-    let database = Arc::new(Server::new(config, cmd::all_commands().count()));
+    // Day 7: a cluster node's topology is checked before it serves anyone.
+    let cluster = cluster::Cluster::from_config(&config).map_err(Error::Config)?;
+    let mut database = Server::new(config, cmd::all_commands().count());
+    database.cluster = cluster;
+    let database = Arc::new(database);
     let stop_expiry = tokio_util::sync::CancellationToken::new();
     let expiry = db::expire::spawn_active_expiry(database.clone(), stop_expiry.clone());
     let handler = Arc::new(connection::RespHandler::new(database));

@@ -183,6 +183,10 @@ impl Executor for Server {
     }
 
     fn execute(&self, session: &mut Session, args: Vec<Bytes>, out: &mut Output) -> Flow {
+        // Day 7: in a cluster, a key another node serves is redirected or relayed.
+        if let Some(flow) = crate::cluster::redirect::check(self, session, &args, out) {
+            return flow;
+        }
         let flow = dispatch(self, session, &args, out);
         // Day 4: this command may have fed a client blocked in BLPOP and friends.
         super::blocking::after_command(self, flow);
@@ -213,7 +217,14 @@ impl Executor for Server {
         let mut conn = conn;
         async move {
             loop {
-                let close = if session.monitor.is_some() {
+                let close = if self
+                    .cluster
+                    .as_ref()
+                    .is_some_and(|cluster| cluster.has_parked(session.id))
+                {
+                    // Day 7: a request parked for the cluster relay (proxy mode).
+                    crate::cluster::relay::wait(self, session, conn.reborrow()).await?
+                } else if session.monitor.is_some() {
                     super::monitor::wait(self, session, conn.reborrow()).await?
                 } else if session.paused.is_some() {
                     let close = super::pause::wait(self, session, conn.reborrow()).await?;

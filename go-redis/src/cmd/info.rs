@@ -71,7 +71,12 @@ fn section_server(server: &Server, config: &Config, text: &mut String) {
     let uptime = server.started.elapsed().as_secs();
     let _ = write!(
         text,
-        "# Server\r\nredis_version:{REDIS_VERSION}\r\nredis_mode:standalone\r\nimplementation:go-redis (Rust)\r\nos:{} {}\r\narch_bits:64\r\nprocess_id:{}\r\nrun_id:{}\r\ntcp_port:{}\r\nuptime_in_seconds:{uptime}\r\nuptime_in_days:{}\r\nhz:10\r\nexecutable:go-redis\r\n",
+        "# Server\r\nredis_version:{REDIS_VERSION}\r\nredis_mode:{}\r\nimplementation:go-redis (Rust)\r\nos:{} {}\r\narch_bits:64\r\nprocess_id:{}\r\nrun_id:{}\r\ntcp_port:{}\r\nuptime_in_seconds:{uptime}\r\nuptime_in_days:{}\r\nhz:10\r\nexecutable:go-redis\r\n",
+        if server.cluster.is_some() {
+            "cluster"
+        } else {
+            "standalone"
+        }, // Day 7
         std::env::consts::OS,
         std::env::consts::ARCH,
         std::process::id(),
@@ -137,8 +142,10 @@ fn section_errorstats(_server: &Server, _config: &Config, text: &mut String) {
     text.push_str("# Errorstats\r\n");
 }
 
-fn section_cluster(_server: &Server, _config: &Config, text: &mut String) {
-    text.push_str("# Cluster\r\ncluster_enabled:0\r\n");
+fn section_cluster(server: &Server, _config: &Config, text: &mut String) {
+    // Day 7: 1 on a cluster node.
+    let enabled = u8::from(server.cluster.is_some());
+    let _ = write!(text, "# Cluster\r\ncluster_enabled:{enabled}\r\n");
 }
 
 fn section_keyspace(server: &Server, _config: &Config, text: &mut String) {

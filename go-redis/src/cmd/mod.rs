@@ -175,7 +175,7 @@ pub struct Ctx<'a> {
 }
 
 /// Every command family's table.
-fn families() -> [&'static [Command]; 15] {
+fn families() -> [&'static [Command]; 17] {
     [
         strings::COMMANDS,
         keys::COMMANDS,
@@ -192,6 +192,8 @@ fn families() -> [&'static [Command]; 15] {
         lcs::COMMANDS,
         blocking::BLOCKING,
         sort::COMMANDS,
+        crate::cluster::commands::COMMANDS, // Day 7
+        crate::cluster::tcc::COMMANDS,      // Day 7
     ]
 }
 

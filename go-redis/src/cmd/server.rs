@@ -157,7 +157,13 @@ fn hello(cx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
     out.int(proto);
     out.bulk(b"id");
     out.int(cx.session.id as i64);
-    for (k, v) in [("mode", "standalone"), ("role", "master")] {
+    // Day 7: a cluster node says so.
+    let mode = if cx.server.cluster.is_some() {
+        "cluster"
+    } else {
+        "standalone"
+    };
+    for (k, v) in [("mode", mode), ("role", "master")] {
         out.bulk(k.as_bytes());
         out.bulk(v.as_bytes());
     }

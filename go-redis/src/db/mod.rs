@@ -143,6 +143,8 @@ pub struct Server {
     pub blocked_order: Mutex<Vec<(u64, std::sync::Arc<tokio::sync::Notify>)>>,
     /// Day 3: every connected client (CLIENT LIST, KILL) and the CLIENT PAUSE state.
     pub clients: clients::Clients,
+    /// Day 7: the cluster this node belongs to (`cluster-enabled yes`), if any.
+    pub cluster: Option<crate::cluster::Cluster>,
 }
 
 impl Server {
@@ -164,6 +166,7 @@ impl Server {
             blocked_ids: Mutex::new(std::collections::HashMap::new()),
             blocked_order: Mutex::new(Vec::new()),
             clients: clients::Clients::default(),
+            cluster: None, // Day 7: set by `serve_database` from the config
         }
     }
 
