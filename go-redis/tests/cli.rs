@@ -74,7 +74,9 @@ fn sigterm_and_sigint_exit_cleanly_despite_blocked_and_non_reading_clients() {
         let mut deaf = TcpStream::connect(addr).unwrap();
         deaf.write_all(&b"GET big\r\n".repeat(64)).unwrap();
         // Signal only once the server reports the client as blocked.
+        let give_up = Instant::now() + Duration::from_secs(30);
         loop {
+            assert!(Instant::now() < give_up, "the BLPOP client never blocked");
             setter.write_all(b"INFO clients\r\n").unwrap();
             let mut reply = [0u8; 4096];
             let n = setter.read(&mut reply).unwrap();

@@ -663,7 +663,12 @@ async fn blocked_clients_are_served_first_come_first_served() {
             line(&mut waiter, &format!("BRPOPLPUSH blist {target} 0")).await
         }));
         // The next client blocks only after this one is in the queue.
+        let give_up = tokio::time::Instant::now() + Duration::from_secs(30);
         loop {
+            assert!(
+                tokio::time::Instant::now() < give_up,
+                "client {n} never blocked"
+            );
             let info: String = cmd("INFO")
                 .arg("clients")
                 .query_async(&mut admin)
