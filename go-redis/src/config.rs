@@ -37,6 +37,9 @@ pub struct Config {
     /// The hard limit, in bytes, of `client-output-buffer-limit normal` (0 = none): a
     /// client whose unsent replies pass it is disconnected.
     pub output_limit_normal: u64,
+    /// Day 6: `client-output-buffer-limit pubsub <hard> <soft> <seconds>`: a subscriber
+    /// whose undelivered messages pass these limits is disconnected.
+    pub output_limit_pubsub: [u64; 3],
     /// Every other directive, as text.
     pub other: BTreeMap<String, String>,
 }
@@ -75,6 +78,7 @@ impl Default for Config {
             appendonly: false,
             maxclients: 10_000,
             output_limit_normal: 0,
+            output_limit_pubsub: [32 << 20, 8 << 20, 60], // Day 6
             shutdown_timeout: 10,
             other,
         }
@@ -170,6 +174,10 @@ impl Config {
                     .iter()
                     .find(|(c, _)| c == "normal")
                     .map_or(0, |(_, l)| l[0]);
+                // Day 6: the pubsub class bounds subscribers' mailboxes.
+                if let Some((_, l)) = classes.iter().find(|(c, _)| c == "pubsub") {
+                    self.output_limit_pubsub = *l;
+                }
                 let text: Vec<String> = classes
                     .iter()
                     .map(|(c, l)| format!("{c} {} {} {}", l[0], l[1], l[2]))

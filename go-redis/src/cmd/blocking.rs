@@ -278,8 +278,8 @@ pub async fn wait(server: &Server, session: &mut Session, conn: Conn<'_>) -> std
 // ANCHOR_END: wait
 
 /// The reply to a blocking request whose timeout passed: BLMOVE and BRPOPLPUSH answer a
-/// null bulk, the others a null array.
-fn timed_out(args: &[Bytes], out: &mut Output) {
+/// null bulk, the others a null array. (Day 6: also a blocking command's reply in EXEC.)
+pub fn timed_out(args: &[Bytes], out: &mut Output) {
     if super::is(&args[0], "blmove") || super::is(&args[0], "brpoplpush") {
         out.null();
     } else {

@@ -20,6 +20,8 @@ use crate::resp::{Output, ReplyWriter};
 // ANCHOR: dispatch
 /// Runs one request for `session` on `server`, appending the reply to `out`.
 pub fn dispatch(server: &Server, session: &mut Session, args: &[Bytes], out: &mut Output) -> Flow {
+    // Day 6: every command takes a shared turn at the EXEC gate; EXEC runs alone.
+    let _turn = super::tx::turn(server, session);
     server.stats.total_commands.fetch_add(1, Ordering::Relaxed);
     let Some((index, command)) = super::lookup_indexed(&args[0]) else {
         out.error(&super::unknown_command_message(args));
@@ -65,6 +67,8 @@ pub fn dispatch(server: &Server, session: &mut Session, args: &[Bytes], out: &mu
         }
     };
     // ANCHOR_END: ex_dispatch
+    // Day 6: a write makes the EXEC of the clients WATCHing its keys fail.
+    super::tx::touch_watched(server, ctx.session.db, command, args);
     over_output_limit(server, ctx.out).unwrap_or(flow)
 }
 // ANCHOR_END: dispatch
@@ -130,6 +134,8 @@ impl Executor for Server {
             authenticated: self.config.read().requirepass.is_none(),
             name: None,
             blocked: None,
+            tx: Default::default(),     // Day 6
+            pubsub: Default::default(), // Day 6
             addr: stream
                 .peer_addr()
                 .map(|a| a.to_string())
@@ -142,13 +148,20 @@ impl Executor for Server {
     }
 
     fn execute(&self, session: &mut Session, args: Vec<Bytes>, out: &mut Output) -> Flow {
+        // Day 6: MULTI queues requests and EXEC runs them; a RESP2 subscriber is limited.
+        if let Some(flow) = super::tx::intercept(self, session, &args, out) {
+            return flow;
+        }
         let flow = dispatch(self, session, &args, out);
         // Day 4: this command may have fed a client blocked in BLPOP and friends.
         super::blocking::after_command(self, flow);
         flow
     }
 
-    fn close_session(&self, _session: &mut Session) {
+    fn close_session(&self, session: &mut Session) {
+        // Day 6: a client that leaves stops watching and unsubscribes.
+        super::tx::forget(self, session);
+        super::pubsub::forget(self, session);
         self.stats.connected_clients.fetch_sub(1, Ordering::Relaxed);
     }
 
@@ -157,7 +170,13 @@ impl Executor for Server {
         session: &'a mut Session,
         conn: Conn<'a>,
     ) -> impl Future<Output = std::io::Result<bool>> + Send + 'a {
-        // Day 4: the only commands that answer Flow::Wait are the blocking ones.
-        super::blocking::wait(self, session, conn)
+        // Day 4: blocking commands (BLPOP ...) answer Flow::Wait; Day 6: so does SUBSCRIBE.
+        async move {
+            if session.blocked.is_some() {
+                super::blocking::wait(self, session, conn).await
+            } else {
+                super::subscribed::serve(self, session, conn).await
+            }
+        }
     }
 }

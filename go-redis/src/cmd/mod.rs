@@ -9,7 +9,7 @@
 //! exact Redis error string clients and test suites compare against.
 //!
 //! One file per command family: [`strings`], [`bitops`], [`keys`], [`server`] (day 3), and [`lists`],
-//! [`hashes`], [`sets`], [`zsets`], [`sort`] (day 4).
+//! [`hashes`], [`sets`], [`zsets`], [`sort`] (day 4), [`tx`] and [`pubsub`] (day 6).
 
 pub mod args;
 pub mod bitops;
@@ -21,11 +21,14 @@ pub mod keys;
 pub mod lcs;
 pub mod lists;
 pub mod object;
+pub mod pubsub; // Day 6
 pub mod server;
 pub mod sets;
 pub mod sort;
 pub mod strings;
+pub mod subscribed; // Day 6
 pub mod ttl;
+pub mod tx; // Day 6
 pub mod zset_algebra;
 pub mod zsets;
 
@@ -169,7 +172,7 @@ pub struct Ctx<'a> {
 }
 
 /// Every command family's table.
-fn families() -> [&'static [Command]; 15] {
+fn families() -> [&'static [Command]; 17] {
     [
         strings::COMMANDS,
         keys::COMMANDS,
@@ -186,6 +189,8 @@ fn families() -> [&'static [Command]; 15] {
         lcs::COMMANDS,
         blocking::BLOCKING,
         sort::COMMANDS,
+        tx::COMMANDS,     // Day 6
+        pubsub::COMMANDS, // Day 6
     ]
 }
 

@@ -331,7 +331,8 @@ fn client(cx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
         cx.out.int(cx.session.id as i64);
     } else if (is(sub, "info") || is(sub, "list")) && args.len() >= 2 {
         let line = format!(
-            "id={} addr={} name={} db={} resp={} cmd=client\n",
+            // Day 6: sub=, psub=, ssub=, multi= from pubsub::client_fields.
+            "id={} addr={} name={} db={} {} resp={} cmd=client\n",
             cx.session.id,
             cx.session.addr,
             cx.session
@@ -340,6 +341,7 @@ fn client(cx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
                 .map(String::from_utf8_lossy)
                 .unwrap_or_default(),
             cx.session.db,
+            super::pubsub::client_fields(cx.session),
             cx.out.protocol()
         );
         cx.out.verbatim("txt", line.as_bytes());

@@ -7,8 +7,11 @@
 //! command table and the dispatcher that runs a request against this state live in
 //! [`crate::cmd`].
 
+pub mod exec_gate; // Day 6
 pub mod expire;
+pub mod hub; // Day 6
 pub mod keyspace;
+pub mod watch; // Day 6
 
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
@@ -42,6 +45,10 @@ pub struct Session {
     /// Day 4: the request this client is blocked on (BLPOP ...), if any; set by the
     /// blocking commands, served by [`crate::cmd::blocking`].
     pub blocked: Option<Blocked>,
+    /// Day 6: the client's transaction (MULTI queue, WATCHed keys); see [`crate::cmd::tx`].
+    pub tx: watch::TxState,
+    /// Day 6: the client's pub/sub subscriptions; see [`crate::cmd::pubsub`].
+    pub pubsub: hub::Subscriptions,
 }
 
 /// Day 4: a blocking command that found nothing to serve, kept to be run again.
@@ -114,6 +121,12 @@ pub struct Server {
     /// Day 4: the ids of blocked clients, each with the CLIENT UNBLOCK request waiting
     /// for it (`Some(true)`: answer an error, `Some(false)`: answer as a timeout).
     pub blocked_ids: Mutex<std::collections::HashMap<u64, Option<bool>>>,
+    /// Day 6: the gate EXEC closes to run its queue alone ([`exec_gate`]).
+    pub exec_gate: exec_gate::ExecGate,
+    /// Day 6: who WATCHes which key ([`watch`]).
+    pub watches: watch::Watches,
+    /// Day 6: pub/sub subscriptions ([`hub`]).
+    pub hub: hub::Hub,
 }
 
 impl Server {
@@ -133,6 +146,9 @@ impl Server {
             cross_db: Mutex::new(()),
             wakeups: tokio::sync::Notify::new(),
             blocked_ids: Mutex::new(std::collections::HashMap::new()),
+            exec_gate: Default::default(), // Day 6
+            watches: Default::default(),   // Day 6
+            hub: Default::default(),       // Day 6
         }
     }
 
