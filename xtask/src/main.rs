@@ -102,7 +102,7 @@ enum Command {
         /// The exported Redis test tree (holds `runtest` and `tests/`).
         #[arg(long)]
         tests: PathBuf,
-        /// Only these units (default: the eleven of days 1-4: strings, keys, TTL, collections, protocol).
+        /// Only these units (default: the eleven of days 1-4: strings, keys, TTL, collections, protocol; and day 6's multi and pubsub).
         #[arg(long)]
         unit: Vec<String>,
     },

@@ -29,6 +29,8 @@ pub const UNITS: &[&str] = &[
     "unit/protocol",
     "unit/quit",
     "unit/info-command",
+    "unit/multi",
+    "unit/pubsub",
 ];
 
 /// Tags denied: features a clone cannot or need not have (DEBUG, replication, ...).

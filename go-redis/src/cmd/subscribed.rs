@@ -109,7 +109,9 @@ pub async fn serve(server: &Server, session: &mut Session, conn: Conn<'_>) -> io
                 }
                 Flow::Wait if session.blocked.is_some() => {
                     // A RESP3 subscriber may BLPOP: day 4's wait answers it.
-                    write_out(stream, output, &mailbox, shutdown).await?;
+                    if write_out(stream, output, &mailbox, shutdown).await? {
+                        return Ok(true);
+                    }
                     let conn = Conn {
                         stream: &mut *stream,
                         input: &mut *input,
@@ -123,8 +125,8 @@ pub async fn serve(server: &Server, session: &mut Session, conn: Conn<'_>) -> io
                 _ => {}
             }
             if !session.pubsub.active() {
-                write_out(stream, output, &mailbox, shutdown).await?;
-                return Ok(false);
+                let cut_off = write_out(stream, output, &mailbox, shutdown).await?;
+                return Ok(cut_off);
             }
         }
         if !take_messages(&mailbox, output) {
@@ -150,10 +152,15 @@ pub async fn serve(server: &Server, session: &mut Session, conn: Conn<'_>) -> io
 }
 // ANCHOR_END: serve
 
-/// Moves the mailbox's messages into `output`; false if the client fell too far behind.
+/// Moves the mailbox's messages into `output`; false if the client fell too far behind
+/// (then nothing more is written to it: `output` is dropped too).
 fn take_messages(mailbox: &Mailbox, output: &mut Output) -> bool {
     let resp3 = output.resp3();
-    mailbox.take_into(output, resp3)
+    let alive = mailbox.take_into(output, resp3);
+    if !alive {
+        output.clear();
+    }
+    alive
 }
 
 /// Writes `output` out. While the client is slow to read, messages keep arriving in the
@@ -179,7 +186,7 @@ async fn write_out(
                 }
                 () = mailbox.changed() => {
                     if mailbox.is_closed() {
-                        return Ok(true);
+                        break;
                     }
                 }
                 () = shutdown.cancelled() => {
@@ -188,7 +195,9 @@ async fn write_out(
             }
         }
     }
+    // Written, or abandoned: a client cut off gets nothing more (day 2's loop must not
+    // wait to write it either).
     output.clear();
     mailbox.sent();
-    Ok(false)
+    Ok(mailbox.is_closed())
 }
