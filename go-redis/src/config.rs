@@ -156,6 +156,11 @@ impl Config {
                     .filter(|&n: &usize| n >= 1)
                     .ok_or_else(bad)?
             }
+            // Day 6: a size is checked like Redis does (EXEC reports CONFIG SET's error).
+            "maxmemory" => {
+                parse_memory(value).ok_or("argument must be a memory value")?;
+                self.other.insert(name.to_owned(), value.to_owned());
+            }
             "shutdown-timeout" => self.shutdown_timeout = value.parse().map_err(|_| bad())?,
             "client-output-buffer-limit" => {
                 let mut classes = self

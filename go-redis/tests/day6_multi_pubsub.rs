@@ -149,8 +149,9 @@ async fn misplaced_transaction_commands_get_redis_errors() {
     expect(&mut s, "SET x 1\r\nEXEC\r\n", "+QUEUED\r\n*1\r\n+OK\r\n").await;
     expect(
         &mut s,
-        "MULTI\r\nSHUTDOWN\r\nDISCARD\r\n",
-        "+OK\r\n-ERR unknown command 'SHUTDOWN', with args beginning with: \r\n+OK\r\n",
+        "MULTI\r\nSET k v\r\nSHUTDOWN\r\nEXEC\r\nEXISTS k\r\n",
+        "+OK\r\n+QUEUED\r\n-ERR Command not allowed inside a transaction\r\n\
+         -EXECABORT Transaction discarded because of previous errors.\r\n:0\r\n",
     )
     .await;
 }
@@ -203,6 +204,18 @@ async fn watch_fails_exec_when_another_client_writes_the_key() {
     assert!(exec_ran(&mut s).await);
     expect(&mut other, "SET x 1\r\n", "+OK\r\n").await;
     assert!(exec_ran(&mut s).await);
+}
+
+/// godis answers an EXEC whose watched key changed with an empty array (`*0`), which a
+/// client cannot tell from an empty transaction; Redis answers a null array (book
+/// appendix: Go bugs).
+#[tokio::test]
+async fn go_bug_watch_abort_answers_an_empty_array() {
+    let server = start().await;
+    let mut s = connect(&server).await;
+    expect(&mut s, "WATCH x\r\nSET x 1\r\n", "+OK\r\n+OK\r\n").await;
+    expect(&mut s, "MULTI\r\nEXEC\r\n", "+OK\r\n*-1\r\n").await;
+    expect(&mut s, "MULTI\r\nEXEC\r\n", "+OK\r\n*0\r\n").await;
 }
 
 #[tokio::test]

@@ -171,12 +171,6 @@ impl Executor for Server {
         conn: Conn<'a>,
     ) -> impl Future<Output = std::io::Result<bool>> + Send + 'a {
         // Day 4: blocking commands (BLPOP ...) answer Flow::Wait; Day 6: so does SUBSCRIBE.
-        async move {
-            if session.blocked.is_some() {
-                super::blocking::wait(self, session, conn).await
-            } else {
-                super::subscribed::serve(self, session, conn).await
-            }
-        }
+        super::subscribed::wait(self, session, conn)
     }
 }

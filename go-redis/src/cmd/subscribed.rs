@@ -71,6 +71,16 @@ pub fn refuse(command: &Command, args: &[Bytes], out: &mut Output) -> Option<Flo
     Some(Flow::Continue)
 }
 
+/// What the database does with [`Flow::Wait`]: a client blocked in BLPOP (day 4) waits
+/// for data; any other client that answered it has just subscribed, and is [`serve`]d.
+pub async fn wait(server: &Server, session: &mut Session, conn: Conn<'_>) -> io::Result<bool> {
+    if session.blocked.is_some() {
+        super::blocking::wait(server, session, conn).await
+    } else {
+        serve(server, session, conn).await
+    }
+}
+
 // ANCHOR: serve
 /// Serves a subscribed client: runs its requests as they arrive and writes the messages
 /// its mailbox receives, until it has no subscription left (`Ok(false)`: day 2's loop

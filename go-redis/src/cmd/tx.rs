@@ -83,11 +83,12 @@ pub fn intercept(
         session.tx.aborted = true;
         return Some(Flow::Continue);
     }
-    if subscriber && let Some(command) = command {
-        if let Some(flow) = super::subscribed::refuse(command, args, out) {
-            session.tx.aborted |= in_multi;
-            return Some(flow);
-        }
+    if subscriber
+        && let Some(command) = command
+        && let Some(flow) = super::subscribed::refuse(command, args, out)
+    {
+        session.tx.aborted |= in_multi;
+        return Some(flow);
     }
     let command = command?;
     if !in_multi || ["multi", "discard", "watch", "quit"].contains(&command.name) {
@@ -108,6 +109,11 @@ pub fn intercept(
 
 /// Why a request cannot be queued, in Redis's order and words.
 fn queue_error(session: &Session, command: Option<&Command>, args: &[Bytes]) -> Option<String> {
+    // Checked by name first: SHUTDOWN and the replication commands are not in this
+    // server's table, but a transaction holding one gets Redis's answer all the same.
+    if NO_MULTI.iter().any(|name| is(&args[0], name)) {
+        return Some("ERR Command not allowed inside a transaction".into());
+    }
     let Some(command) = command else {
         return Some(super::unknown_command_message(args));
     };
@@ -120,9 +126,6 @@ fn queue_error(session: &Session, command: Option<&Command>, args: &[Bytes]) -> 
     }
     if !session.authenticated && command.flags & NO_AUTH == 0 {
         return Some("NOAUTH Authentication required.".into());
-    }
-    if NO_MULTI.contains(&command.name) {
-        return Some("ERR Command not allowed inside a transaction".into());
     }
     None
 }

@@ -37,6 +37,7 @@ pub struct ExclusiveTurn<'a> {
     _stripes: Vec<RwLockWriteGuard<'a, ()>>,
 }
 
+// ANCHOR: gate
 impl ExecGate {
     /// A shared turn for client `id` (clients spread over the stripes by id).
     pub fn shared(&self, id: u64) -> SharedTurn<'_> {
@@ -50,6 +51,7 @@ impl ExecGate {
         }
     }
 }
+// ANCHOR_END: gate
 
 #[cfg(test)]
 mod tests {
