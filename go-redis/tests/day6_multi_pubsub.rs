@@ -901,3 +901,57 @@ async fn redis_py_transactions_and_pubsub() {
     );
     eprintln!("redis-py: {}", stdout.trim());
 }
+
+#[tokio::test]
+async fn a_transaction_feeds_a_blocked_client() {
+    let server = start().await;
+    let mut blocked = connect(&server).await;
+    let mut s = connect(&server).await;
+    blocked.write_all(b"BLPOP q 0\r\n").await.expect("write");
+    // Once BLPOP is waiting, INFO counts it.
+    let mut waiting = false;
+    for _ in 0..10_000 {
+        s.write_all(b"INFO clients\r\n").await.expect("write");
+        let text = format!("{:?}", support::read_frames(&mut s, 1).await);
+        if text.contains("blocked_clients:1") {
+            waiting = true;
+            break;
+        }
+        tokio::task::yield_now().await;
+    }
+    assert!(waiting, "BLPOP never blocked");
+    expect(
+        &mut s,
+        "MULTI\r\nRPUSH q x\r\nEXEC\r\n",
+        "+OK\r\n+QUEUED\r\n*1\r\n:1\r\n",
+    )
+    .await;
+    expect(&mut blocked, "", "*2\r\n$1\r\nq\r\n$1\r\nx\r\n").await;
+}
+
+#[tokio::test]
+async fn client_reply_off_silences_replies_but_not_messages() {
+    let server = start().await;
+    let mut s = connect(&server).await;
+    let mut publisher = connect(&server).await;
+    resp3(&mut s).await;
+    // SKIP drops the next reply only; OFF drops all but subscription traffic.
+    expect(
+        &mut s,
+        "CLIENT REPLY SKIP\r\nSET a 1\r\nGET a\r\n",
+        "$1\r\n1\r\n",
+    )
+    .await;
+    s.write_all(b"CLIENT REPLY OFF\r\nSET a 2\r\nSUBSCRIBE c\r\n")
+        .await
+        .expect("write");
+    expect(&mut s, "", ">3\r\n$9\r\nsubscribe\r\n$1\r\nc\r\n:1\r\n").await;
+    expect(&mut publisher, "PUBLISH c m\r\n", ":1\r\n").await;
+    expect(&mut s, "", ">3\r\n$7\r\nmessage\r\n$1\r\nc\r\n$1\r\nm\r\n").await;
+    expect(
+        &mut s,
+        "GET a\r\nCLIENT REPLY ON\r\nGET a\r\n",
+        "+OK\r\n$1\r\n2\r\n",
+    )
+    .await;
+}

@@ -136,6 +136,7 @@ impl Executor for Server {
             blocked: None,
             tx: Default::default(),     // Day 6
             pubsub: Default::default(), // Day 6
+            reply: Default::default(),  // Day 6
             addr: stream
                 .peer_addr()
                 .map(|a| a.to_string())
@@ -148,13 +149,15 @@ impl Executor for Server {
     }
 
     fn execute(&self, session: &mut Session, args: Vec<Bytes>, out: &mut Output) -> Flow {
+        let mark = out.len(); // Day 6: where this reply starts (CLIENT REPLY OFF drops it)
         // Day 6: MULTI queues requests and EXEC runs them; a RESP2 subscriber is limited.
-        if let Some(flow) = super::tx::intercept(self, session, &args, out) {
-            return flow;
-        }
-        let flow = dispatch(self, session, &args, out);
+        let flow = match super::tx::intercept(self, session, &args, out) {
+            Some(flow) => flow,
+            None => dispatch(self, session, &args, out),
+        };
         // Day 4: this command may have fed a client blocked in BLPOP and friends.
         super::blocking::after_command(self, flow);
+        super::pubsub::filter_reply(session, &args, out, mark); // Day 6
         flow
     }
 

@@ -18,7 +18,7 @@ use super::args::glob_match;
 use super::{CmdError, CmdResult, Command, Ctx, is};
 use crate::command;
 use crate::connection::Flow;
-use crate::db::hub::{Kind, OutputLimits};
+use crate::db::hub::{Kind, OutputLimits, ReplyMode};
 use crate::db::{Server, Session};
 use crate::resp::ReplyWriter;
 
@@ -257,6 +257,58 @@ fn pubsub(cx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
         )));
     }
     Ok(Flow::Continue)
+}
+
+/// CLIENT REPLY ON|OFF|SKIP: turns this client's replies on or off, or drops the next
+/// one. OFF and SKIP answer nothing themselves.
+pub fn client_reply(session: &mut Session, mode: &[u8]) -> Result<bool, CmdError> {
+    session.reply = if is(mode, "on") {
+        ReplyMode::On
+    } else if is(mode, "off") {
+        ReplyMode::Off
+    } else if is(mode, "skip") {
+        match session.reply {
+            ReplyMode::Off => ReplyMode::Off,
+            _ => ReplyMode::SkipNext,
+        }
+    } else {
+        return Err(CmdError::Syntax);
+    };
+    Ok(session.reply == ReplyMode::On)
+}
+
+/// After each request: drops its reply (the bytes from `mark` on) while CLIENT REPLY is
+/// OFF or SKIP. Subscription confirmations still go out, as in Redis: a subscriber with
+/// replies off still learns its subscriptions, and its messages are written elsewhere.
+pub fn filter_reply(session: &mut Session, args: &[Bytes], out: &mut BytesMut, mark: usize) {
+    let keep = || {
+        let name = &args[0];
+        [
+            "subscribe",
+            "psubscribe",
+            "ssubscribe",
+            "unsubscribe",
+            "punsubscribe",
+            "sunsubscribe",
+        ]
+        .iter()
+        .any(|w| is(name, w))
+    };
+    match session.reply {
+        ReplyMode::On => {}
+        ReplyMode::SkipNext => session.reply = ReplyMode::Skip,
+        ReplyMode::Off => {
+            if !keep() {
+                out.truncate(mark);
+            }
+        }
+        ReplyMode::Skip => {
+            if !keep() {
+                out.truncate(mark);
+            }
+            session.reply = ReplyMode::On;
+        }
+    }
 }
 
 /// The client left: unsubscribe it from everything.

@@ -368,6 +368,11 @@ fn client(cx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
         return Err(CmdError::err(
             "unknown subcommand or wrong number of arguments for 'unblock'. Try CLIENT HELP.",
         ));
+    } else if is(sub, "reply") && args.len() == 3 {
+        // Day 6: CLIENT REPLY ON|OFF|SKIP.
+        if super::pubsub::client_reply(cx.session, &args[2])? {
+            cx.out.ok();
+        }
     } else if is(sub, "setinfo") || is(sub, "no-evict") || is(sub, "no-touch") {
         cx.out.ok();
     } else {

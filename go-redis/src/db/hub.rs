@@ -226,6 +226,21 @@ impl Hub {
     }
 }
 
+/// CLIENT REPLY: whether the client's replies are sent. Pub/sub confirmations and
+/// messages are sent whatever this says.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum ReplyMode {
+    /// Every reply (the default).
+    #[default]
+    On,
+    /// No replies until CLIENT REPLY ON.
+    Off,
+    /// CLIENT REPLY SKIP just ran: the next command's reply is dropped.
+    SkipNext,
+    /// This command's reply is dropped, then replies are on again.
+    Skip,
+}
+
 /// One client's subscriptions, kept in its session.
 #[derive(Debug, Default)]
 pub struct Subscriptions {

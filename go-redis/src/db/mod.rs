@@ -49,6 +49,8 @@ pub struct Session {
     pub tx: watch::TxState,
     /// Day 6: the client's pub/sub subscriptions; see [`crate::cmd::pubsub`].
     pub pubsub: hub::Subscriptions,
+    /// Day 6: CLIENT REPLY ON|OFF|SKIP (a subscriber may silence replies, not messages).
+    pub reply: hub::ReplyMode,
 }
 
 /// Day 4: a blocking command that found nothing to serve, kept to be run again.
