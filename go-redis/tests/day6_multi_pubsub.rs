@@ -702,6 +702,15 @@ async fn subscribe_inside_multi_subscribes_after_exec() {
     .await;
     expect(&mut publisher, "PUBLISH c x\r\n", ":1\r\n").await;
     expect(&mut s, "", "*3\r\n$7\r\nmessage\r\n$1\r\nc\r\n$1\r\nx\r\n").await;
+    // Subscribing and leaving in one transaction leaves a normal connection.
+    let mut t = connect(&server).await;
+    expect(
+        &mut t,
+        "MULTI\r\nSUBSCRIBE d\r\nUNSUBSCRIBE d\r\nEXEC\r\nGET k\r\n",
+        "+OK\r\n+QUEUED\r\n+QUEUED\r\n*2\r\n*3\r\n$9\r\nsubscribe\r\n$1\r\nd\r\n:1\r\n\
+         *3\r\n$11\r\nunsubscribe\r\n$1\r\nd\r\n:0\r\n$-1\r\n",
+    )
+    .await;
 }
 
 /// godis writes every message to every subscriber's socket inside PUBLISH: a subscriber

@@ -98,6 +98,10 @@ pub async fn serve(server: &Server, session: &mut Session, conn: Conn<'_>) -> io
     } = conn;
     let mut parser = RequestParser::new();
     loop {
+        if !session.pubsub.active() {
+            // e.g. MULTI, SUBSCRIBE c, UNSUBSCRIBE c, EXEC: nothing to listen to.
+            return Ok(false);
+        }
         // Every complete request buffered, each after the messages that came before it.
         loop {
             let args = match parser.next_request(input) {
