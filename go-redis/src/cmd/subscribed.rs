@@ -4,8 +4,8 @@
 //! subscriber must also write when *another* client publishes, while still reading its
 //! own requests (more SUBSCRIBEs, UNSUBSCRIBE, PING). Day 2's connection loop has a seam
 //! for a command that cannot finish inside one request: it answers
-//! [`Flow::Wait`](crate::connection::Flow::Wait) and the loop lends its socket and
-//! buffers to [`Executor::wait`](crate::connection::Executor::wait). Day 4's BLPOP uses
+//! [`Flow::Wait`] and the loop lends its socket and
+//! buffers to [`Executor::wait`]. Day 4's BLPOP uses
 //! it to wait for data; SUBSCRIBE uses it to wait for *either* a request or a message:
 //! [`serve`] selects over the socket and the client's mailbox until the client has no
 //! subscription left, then hands the connection back to day 2's loop.
@@ -44,7 +44,7 @@ const CONTAINERS: &[&str] = &[
     "client", "command", "config", "object", "pubsub", "memory", "function", "script",
 ];
 
-/// For a RESP2 subscriber: refuses a command outside [`ALLOWED`] with Redis's error, and
+/// For a RESP2 subscriber: refuses a command other than the subscription commands, PING and QUIT with Redis's error, and
 /// answers PING as a subscriber gets it (`["pong", ""]`, or `["pong", message]`).
 /// `None` lets the command run.
 pub fn refuse(command: &Command, args: &[Bytes], out: &mut Output) -> Option<Flow> {
