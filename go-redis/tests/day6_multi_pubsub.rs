@@ -964,3 +964,59 @@ async fn client_reply_off_silences_replies_but_not_messages() {
     )
     .await;
 }
+
+/// Waits until INFO reports `n` blocked clients.
+async fn wait_blocked(s: &mut TcpStream, n: usize) {
+    for _ in 0..10_000 {
+        s.write_all(b"INFO clients\r\n").await.expect("write");
+        let text = format!("{:?}", support::read_frames(s, 1).await);
+        if text.contains(&format!("blocked_clients:{n}\\r")) {
+            return;
+        }
+        tokio::task::yield_now().await;
+    }
+    panic!("never {n} blocked clients");
+}
+
+#[tokio::test]
+async fn a_transaction_leaving_another_type_keeps_a_blocked_client_waiting() {
+    let server = start().await;
+    let mut blocked = connect(&server).await;
+    let mut s = connect(&server).await;
+    blocked.write_all(b"BLPOP k 0\r\n").await.expect("write");
+    wait_blocked(&mut s, 1).await;
+    expect(
+        &mut s,
+        "MULTI\r\nLPUSH k a\r\nDEL k\r\nSET k s\r\nEXEC\r\n",
+        "+OK\r\n+QUEUED\r\n+QUEUED\r\n+QUEUED\r\n*3\r\n:1\r\n:1\r\n+OK\r\n",
+    )
+    .await;
+    // Still waiting (no WRONGTYPE): a list under the key serves it.
+    wait_blocked(&mut s, 1).await;
+    expect(&mut s, "DEL k\r\nRPUSH k b\r\n", ":1\r\n:1\r\n").await;
+    expect(&mut blocked, "", "*2\r\n$1\r\nk\r\n$1\r\nb\r\n").await;
+}
+
+#[tokio::test]
+async fn a_client_blocked_in_brpoplpush_does_not_touch_a_watched_key() {
+    let server = start().await;
+    let mut blocked = connect(&server).await;
+    let mut s = connect(&server).await;
+    blocked
+        .write_all(b"BRPOPLPUSH src dst 0\r\n")
+        .await
+        .expect("write");
+    wait_blocked(&mut s, 1).await;
+    expect(
+        &mut s,
+        "SET other v\r\nWATCH dst\r\nSET other w\r\n",
+        "+OK\r\n+OK\r\n+OK\r\n",
+    )
+    .await;
+    expect(
+        &mut s,
+        "MULTI\r\nGET other\r\nEXEC\r\n",
+        "+OK\r\n+QUEUED\r\n*1\r\n$1\r\nw\r\n",
+    )
+    .await;
+}

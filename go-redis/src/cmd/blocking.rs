@@ -243,8 +243,15 @@ pub async fn wait(server: &Server, session: &mut Session, conn: Conn<'_>) -> std
             }
             return Ok(false);
         }
+        let mark = conn.output.len();
         let flow = super::dispatch::dispatch(server, session, &blocked.args, conn.output);
-        if flow != Flow::Wait {
+        // Day 6: a transaction may leave another type under the key (LPUSH, DEL, SET in
+        // one EXEC). Redis only serves a blocked client a list; anything else keeps it
+        // waiting instead of answering WRONGTYPE.
+        if flow == Flow::Continue && conn.output[mark..].starts_with(b"-WRONGTYPE") {
+            conn.output.truncate(mark);
+            session.blocked = Some(blocked.clone());
+        } else if flow != Flow::Wait {
             // Serving this client changed data too (BLMOVE pushes): let others look.
             server.wakeups.notify_waiters();
             return Ok(flow == Flow::Close);

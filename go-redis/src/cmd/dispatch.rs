@@ -68,7 +68,7 @@ pub fn dispatch(server: &Server, session: &mut Session, args: &[Bytes], out: &mu
     };
     // ANCHOR_END: ex_dispatch
     // Day 6: a write makes the EXEC of the clients WATCHing its keys fail.
-    super::tx::touch_watched(server, ctx.session.db, command, args);
+    super::tx::touch_watched(server, ctx.session.db, command, args, flow);
     over_output_limit(server, ctx.out).unwrap_or(flow)
 }
 // ANCHOR_END: dispatch

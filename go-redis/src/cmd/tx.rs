@@ -250,14 +250,15 @@ pub fn forget(server: &Server, session: &mut Session) {
 }
 
 // ANCHOR: touch_watched
-/// After a write command ran in database `db`: marks the clients watching the keys it
+/// After a write command ran in database `db` (answering `flow`): marks the clients watching the keys it
 /// may have changed. Most commands name their keys in the command table; the few that
 /// write elsewhere (other databases, a STORE option, every key) are listed here.
 /// A write that turned out to change nothing still counts, as a conservative choice:
 /// the client's EXEC fails and it retries.
-pub fn touch_watched(server: &Server, db: usize, command: &Command, args: &[Bytes]) {
+pub fn touch_watched(server: &Server, db: usize, command: &Command, args: &[Bytes], flow: Flow) {
     let watches = &server.watches;
-    if command.flags & WRITE == 0 || watches.is_empty() {
+    // A blocking command that found nothing (Flow::Wait) wrote nothing.
+    if command.flags & WRITE == 0 || flow == Flow::Wait || watches.is_empty() {
         return;
     }
     let now = now_ms();
