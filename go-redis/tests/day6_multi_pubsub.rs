@@ -1020,3 +1020,24 @@ async fn a_client_blocked_in_brpoplpush_does_not_touch_a_watched_key() {
     )
     .await;
 }
+
+#[tokio::test]
+async fn a_blocked_brpoplpush_into_a_wrong_type_still_gets_wrongtype() {
+    let server = start().await;
+    let mut blocked = connect(&server).await;
+    let mut s = connect(&server).await;
+    expect(&mut s, "SET dst nolist\r\n", "+OK\r\n").await;
+    blocked
+        .write_all(b"BRPOPLPUSH src dst 0\r\n")
+        .await
+        .expect("write");
+    wait_blocked(&mut s, 1).await;
+    expect(&mut s, "RPUSH src foo\r\n", ":1\r\n").await;
+    expect(
+        &mut blocked,
+        "",
+        "-WRONGTYPE Operation against a key holding the wrong kind of value\r\n",
+    )
+    .await;
+    expect(&mut s, "LRANGE src 0 -1\r\n", "*1\r\n$3\r\nfoo\r\n").await;
+}
