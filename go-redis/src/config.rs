@@ -43,6 +43,9 @@ pub struct Config {
     pub output_limit_normal_soft: u64,
     /// Day 3: how long a client may stay over the soft limit, in seconds.
     pub output_limit_normal_seconds: u64,
+    /// Day 6: `client-output-buffer-limit pubsub <hard> <soft> <seconds>`: a subscriber
+    /// whose undelivered messages pass these limits is disconnected.
+    pub output_limit_pubsub: [u64; 3],
     /// Every other directive, as text.
     pub other: BTreeMap<String, String>,
     /// Day 7: the `cluster-node <id> <host:port> <slots>` lines, one per node (a
@@ -95,6 +98,7 @@ impl Default for Config {
             output_limit_normal: 0,
             output_limit_normal_soft: 0,
             output_limit_normal_seconds: 0,
+            output_limit_pubsub: [32 << 20, 8 << 20, 60], // Day 6
             shutdown_timeout: 10,
             other,
             cluster_nodes: Vec::new(), // Day 7
@@ -175,6 +179,11 @@ impl Config {
                     .filter(|&n: &usize| n >= 1)
                     .ok_or_else(bad)?
             }
+            // Day 6: a size is checked like Redis does (EXEC reports CONFIG SET's error).
+            "maxmemory" => {
+                parse_memory(value).ok_or("argument must be a memory value")?;
+                self.other.insert(name.to_owned(), value.to_owned());
+            }
             "shutdown-timeout" => self.shutdown_timeout = value.parse().map_err(|_| bad())?,
             // Day 7: each line names one cluster node; checked as it is read.
             "cluster-node" => {
@@ -202,6 +211,10 @@ impl Config {
                 // Day 3: the soft limit and its seconds.
                 self.output_limit_normal_soft = normal[1];
                 self.output_limit_normal_seconds = normal[2];
+                // Day 6: the pubsub class bounds subscribers' mailboxes.
+                if let Some((_, l)) = classes.iter().find(|(c, _)| c == "pubsub") {
+                    self.output_limit_pubsub = *l;
+                }
                 let text: Vec<String> = classes
                     .iter()
                     .map(|(c, l)| format!("{c} {} {} {}", l[0], l[1], l[2]))

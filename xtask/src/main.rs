@@ -104,7 +104,7 @@ enum Command {
         /// The exported Redis test tree (holds `runtest` and `tests/`).
         #[arg(long)]
         tests: PathBuf,
-        /// Only these units (default: every unit of days 1-4: strings, keys, TTL, collections, protocol, introspection).
+        /// Only these units (default: every unit of days 1-4: strings, keys, TTL, collections, protocol, introspection; and day 6's multi and pubsub).
         #[arg(long)]
         unit: Vec<String>,
     },

@@ -36,6 +36,8 @@ pub const UNITS: &[&str] = &[
     "unit/info-command",
     "unit/introspection",
     "unit/introspection-2",
+    "unit/multi",
+    "unit/pubsub",
 ];
 
 /// `runtest --timeout`: how long a unit may go without finishing a test before the harness

@@ -271,8 +271,19 @@ pub async fn wait(server: &Server, session: &mut Session, conn: Conn<'_>) -> std
             }
             return Ok(false);
         }
+        let mark = conn.output.len();
         let flow = super::dispatch::dispatch(server, session, &blocked.args, conn.output);
-        if flow != Flow::Wait || session.blocked.is_none() {
+        // Day 6: a transaction may leave another type under the key (LPUSH, DEL, SET in
+        // one EXEC). Redis only serves a blocked client a list; anything else keeps it
+        // waiting instead of answering WRONGTYPE (BLMOVE's *destination* of the wrong
+        // type is still an error, once there is something to move).
+        if flow == Flow::Continue
+            && conn.output[mark..].starts_with(b"-WRONGTYPE")
+            && !source_is_a_list(server, session.db, &blocked.args)
+        {
+            conn.output.truncate(mark);
+            session.blocked = Some(blocked.clone());
+        } else if flow != Flow::Wait || session.blocked.is_none() {
             // Served (or held by CLIENT PAUSE): this may have changed data too (BLMOVE
             // pushes), so let the queue look again from its oldest client.
             wake_oldest(server);
@@ -308,9 +319,24 @@ pub async fn wait(server: &Server, session: &mut Session, conn: Conn<'_>) -> std
 }
 // ANCHOR_END: wait
 
+/// Day 6: whether a BLMOVE/BRPOPLPUSH request's source key holds a list now (then its
+/// WRONGTYPE is about the destination, and is the answer).
+fn source_is_a_list(server: &Server, db: usize, args: &[Bytes]) -> bool {
+    let moves = super::is(&args[0], "blmove") || super::is(&args[0], "brpoplpush");
+    let (Some(db), Some(src)) = (server.db(db), args.get(1)) else {
+        return false;
+    };
+    moves
+        && matches!(
+            db.lock(std::iter::once(&src[..]), crate::db::now_ms())
+                .get(src),
+            Some(crate::db::Value::List(_))
+        )
+}
+
 /// The reply to a blocking request whose timeout passed: BLMOVE and BRPOPLPUSH answer a
-/// null bulk, the others a null array.
-fn timed_out(args: &[Bytes], out: &mut Output) {
+/// null bulk, the others a null array. (Day 6: also a blocking command's reply in EXEC.)
+pub fn timed_out(args: &[Bytes], out: &mut Output) {
     if super::is(&args[0], "blmove") || super::is(&args[0], "brpoplpush") {
         out.null();
     } else {

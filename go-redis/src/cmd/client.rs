@@ -100,17 +100,29 @@ pub const HAS_SUBCOMMANDS: &[&str] = &[
 ];
 
 /// After every command: CLIENT REPLY OFF drops its reply, and SKIP the next one's. Redis
-/// turns SKIP into "skip this one" when the SKIP command itself ends.
-pub fn after_command(session: &mut Session, out: &mut Output, mark: usize) {
+/// turns SKIP into "skip this one" when the SKIP command itself ends. Day 6: the replies
+/// of (P|S)SUBSCRIBE and their UNSUBSCRIBEs are pushes, which Redis 7.0 sends even with
+/// replies off, so a silenced subscriber still learns its subscriptions.
+pub fn after_command(session: &mut Session, args: &[Bytes], out: &mut Output, mark: usize) {
+    if session.reply == ReplyMode::On {
+        return;
+    }
+    let push = super::pubsub::is_subscription_command(&args[0]); // Day 6
     match session.reply {
         ReplyMode::On => {}
-        ReplyMode::Off => out.truncate(mark),
+        ReplyMode::Off => {
+            if !push {
+                out.truncate(mark);
+            }
+        }
         ReplyMode::SkipNext => {
             out.truncate(mark);
             session.reply = ReplyMode::Skip;
         }
         ReplyMode::Skip => {
-            out.truncate(mark);
+            if !push {
+                out.truncate(mark);
+            }
             session.reply = ReplyMode::On;
         }
     }
@@ -274,8 +286,8 @@ fn client_type(name: &[u8]) -> Result<ClientType, CmdError> {
 
 // ANCHOR: info_line
 /// One CLIENT LIST line, with Redis 7.0's fields in Redis's order. The fields go-redis has
-/// no counterpart for (replication buffers, tracking, pub/sub until day 6) show what
-/// Redis shows for a client that does not use them.
+/// no counterpart for (replication buffers, tracking) show what Redis shows for a client
+/// that does not use them.
 fn info_line(cx: &Ctx<'_>, client: &Client, args: &[Bytes]) -> String {
     let me = client.id == cx.session.id;
     let activity = client.activity();
@@ -298,8 +310,8 @@ fn info_line(cx: &Ctx<'_>, client: &Client, args: &[Bytes]) -> String {
     };
     let name = client.name().unwrap_or_default();
     format!(
-        "id={} addr={} laddr={} fd={} name={} age={} idle={} flags={flags} db={} sub=0 psub=0 \
-         ssub=0 multi=-1 qbuf={qbuf} qbuf-free={} argv-mem={argv_mem} multi-mem=0 rbs=1024 \
+        "id={} addr={} laddr={} fd={} name={} age={} idle={} flags={flags} db={} sub={} psub={} \
+         ssub={} multi={} qbuf={qbuf} qbuf-free={} argv-mem={argv_mem} multi-mem=0 rbs=1024 \
          rbp=0 obl=0 oll=0 omem=0 tot-mem={} events=r cmd={} user=default redir=-1 resp={}\n",
         client.id,
         client.addr,
@@ -313,6 +325,10 @@ fn info_line(cx: &Ctx<'_>, client: &Client, args: &[Bytes]) -> String {
         } else {
             client.db.load(std::sync::atomic::Ordering::Relaxed)
         },
+        client.subscriptions[0].load(std::sync::atomic::Ordering::Relaxed),
+        client.subscriptions[1].load(std::sync::atomic::Ordering::Relaxed),
+        client.subscriptions[2].load(std::sync::atomic::Ordering::Relaxed),
+        client.multi.load(std::sync::atomic::Ordering::Relaxed),
         crate::connection::READ_CHUNK.saturating_sub(qbuf),
         qbuf + 20 * 1024,
         activity.command,

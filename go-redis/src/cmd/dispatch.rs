@@ -22,6 +22,8 @@ use crate::resp::{Output, ReplyWriter};
 // ANCHOR: dispatch
 /// Runs one request for `session` on `server`, appending the reply to `out`.
 pub fn dispatch(server: &Server, session: &mut Session, args: &[Bytes], out: &mut Output) -> Flow {
+    // Day 6: every command takes a shared turn at the EXEC gate; EXEC runs alone.
+    let _turn = super::tx::turn(server, session);
     server.stats.total_commands.fetch_add(1, Ordering::Relaxed);
     let Some((index, command)) = super::lookup_indexed(&args[0]) else {
         out.error(&super::unknown_command_message(args));
@@ -76,8 +78,13 @@ pub fn dispatch(server: &Server, session: &mut Session, args: &[Bytes], out: &mu
         }
     };
     // ANCHOR_END: ex_dispatch
-    super::client::after_command(ctx.session, ctx.out, reply_mark);
+    if !ctx.session.tx.executing {
+        // Day 3: CLIENT REPLY OFF|SKIP (inside EXEC, the EXEC reply as a whole is what counts).
+        super::client::after_command(ctx.session, args, ctx.out, reply_mark);
+    }
     super::monitor::feed(server, ctx.session, command, args); // Day 3: MONITOR
+    // Day 6: a write makes the EXEC of the clients WATCHing its keys fail.
+    super::tx::touch_watched(server, ctx.session.db, command, args, flow);
     over_output_limit(server, ctx.out).unwrap_or(flow)
 }
 // ANCHOR_END: dispatch
@@ -164,6 +171,8 @@ impl Executor for Server {
             paused: None,
             reply: ReplyMode::On,
             monitor: None,
+            tx: Default::default(),     // Day 6
+            pubsub: Default::default(), // Day 6
         })
     }
 
@@ -187,9 +196,19 @@ impl Executor for Server {
         if let Some(flow) = crate::cluster::redirect::check(self, session, &args, out) {
             return flow;
         }
-        let flow = dispatch(self, session, &args, out);
+        // Day 6: MULTI queues requests and EXEC runs them; a RESP2 subscriber is limited.
+        let mark = out.len();
+        let flow = match super::tx::intercept(self, session, &args, out) {
+            Some(flow) => {
+                // Day 3: CLIENT REPLY applies to +QUEUED and to EXEC's reply as well.
+                super::client::after_command(session, &args, out, mark);
+                flow
+            }
+            None => dispatch(self, session, &args, out),
+        };
         // Day 4: this command may have fed a client blocked in BLPOP and friends.
         super::blocking::after_command(self, flow);
+        super::pubsub::publish_client_fields(session); // Day 6: CLIENT LIST's sub=, multi=
         flow
     }
 
@@ -203,6 +222,9 @@ impl Executor for Server {
     }
 
     fn close_session(&self, session: &mut Session) {
+        // Day 6: a client that leaves stops watching and unsubscribes.
+        super::tx::forget(self, session);
+        super::pubsub::forget(self, session);
         self.stats.connected_clients.fetch_sub(1, Ordering::Relaxed);
         self.clients.unregister(session.id); // Day 3
     }
@@ -230,8 +252,9 @@ impl Executor for Server {
                     let close = super::pause::wait(self, session, conn.reborrow()).await?;
                     super::blocking::after_command(self, Flow::Continue);
                     close
-                } else if session.blocked.is_some() {
-                    super::blocking::wait(self, session, conn.reborrow()).await?
+                } else if session.blocked.is_some() || session.pubsub.active() {
+                    // Day 4: a blocking command (BLPOP ...); day 6: a subscriber.
+                    super::subscribed::wait(self, session, conn.reborrow()).await?
                 } else {
                     return Ok(false);
                 };

@@ -120,6 +120,8 @@ fn section_stats(server: &Server, _config: &Config, text: &mut String) {
         server.stats.expired_keys.load(Ordering::Relaxed),
         server.stats.rejected_connections.load(Ordering::Relaxed)
     );
+    // Day 6: pubsub_channels, pubsub_patterns, pubsubshard_channels.
+    text.push_str(&super::pubsub::info_fields(server));
 }
 
 fn section_replication(_server: &Server, _config: &Config, text: &mut String) {

@@ -14,7 +14,7 @@
 //! atomic, so the check every command makes ("is the server paused for me?") is one load.
 
 use std::collections::BTreeMap;
-use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, OnceLock};
 use std::time::Instant;
 
@@ -48,6 +48,11 @@ pub struct Client {
     pub connected: Instant,
     /// The selected database (`db`), stored after each command.
     pub db: AtomicUsize,
+    /// Day 6: how many channels, patterns and shard channels it subscribes to (`sub`,
+    /// `psub`, `ssub`), stored after each command.
+    pub subscriptions: [AtomicUsize; 3],
+    /// Day 6: how many commands it has queued in MULTI, or -1 outside MULTI (`multi`).
+    pub multi: AtomicI64,
     name: Mutex<Option<Bytes>>,
     activity: Mutex<Activity>,
     closer: OnceLock<CancellationToken>,
@@ -65,6 +70,8 @@ impl Client {
             fd,
             connected: now,
             db: AtomicUsize::new(0),
+            subscriptions: Default::default(),
+            multi: AtomicI64::new(-1),
             name: Mutex::new(None),
             activity: Mutex::new(Activity {
                 command: "NULL".into(),

@@ -8,8 +8,11 @@
 //! [`crate::cmd`].
 
 pub mod clients; // Day 3: CLIENT LIST / KILL / PAUSE
+pub mod exec_gate; // Day 6
 pub mod expire;
+pub mod hub; // Day 6
 pub mod keyspace;
+pub mod watch; // Day 6
 
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
@@ -51,6 +54,10 @@ pub struct Session {
     pub reply: ReplyMode,
     /// Day 3: the feed of a client that sent MONITOR.
     pub monitor: Option<tokio::sync::broadcast::Receiver<Bytes>>,
+    /// Day 6: the client's transaction (MULTI queue, WATCHed keys); see [`crate::cmd::tx`].
+    pub tx: watch::TxState,
+    /// Day 6: the client's pub/sub subscriptions; see [`crate::cmd::pubsub`].
+    pub pubsub: hub::Subscriptions,
 }
 
 /// Day 3: whether replies are sent (CLIENT REPLY).
@@ -145,6 +152,12 @@ pub struct Server {
     pub clients: clients::Clients,
     /// Day 7: the cluster this node belongs to (`cluster-enabled yes`), if any.
     pub cluster: Option<crate::cluster::Cluster>,
+    /// Day 6: the gate EXEC closes to run its queue alone ([`exec_gate`]).
+    pub exec_gate: exec_gate::ExecGate,
+    /// Day 6: who WATCHes which key ([`watch`]).
+    pub watches: watch::Watches,
+    /// Day 6: pub/sub subscriptions ([`hub`]).
+    pub hub: hub::Hub,
 }
 
 impl Server {
@@ -167,6 +180,9 @@ impl Server {
             blocked_order: Mutex::new(Vec::new()),
             clients: clients::Clients::default(),
             cluster: None, // Day 7: set by `serve_database` from the config
+            exec_gate: Default::default(), // Day 6
+            watches: Default::default(), // Day 6
+            hub: Default::default(), // Day 6
         }
     }
 
