@@ -22,6 +22,8 @@ pub mod connection;
 pub mod db;
 pub mod echo;
 pub mod error;
+// Day 5: RDB snapshots.
+pub mod rdb;
 pub mod resp;
 pub mod server;
 pub mod types;
@@ -58,11 +60,23 @@ pub async fn serve_database(
         shutdown_grace: std::time::Duration::from_secs(config.shutdown_timeout),
     };
     let database = Arc::new(Server::new(config, cmd::all_commands().count()));
+    // Day 5: load what was persisted before serving anyone.
+    load_persisted(&database)?;
     let stop_expiry = tokio_util::sync::CancellationToken::new();
     let expiry = db::expire::spawn_active_expiry(database.clone(), stop_expiry.clone());
+    // Day 5: the save points and BGSAVE SCHEDULE.
+    let save_cron = rdb::snapshot::spawn_save_cron(database.clone(), stop_expiry.clone());
     let handler = Arc::new(connection::RespHandler::new(database));
     let result = server::serve(listener, handler, options, shutdown).await;
     stop_expiry.cancel();
     let _ = expiry.await;
+    let _ = save_cron.await;
     result
+}
+
+/// Day 5: loads the persisted data at start: the RDB snapshot (`dir/dbfilename`) when
+/// there is no AOF.
+fn load_persisted(database: &Server) -> Result<(), Error> {
+    rdb::load_at_start(database)?;
+    Ok(())
 }

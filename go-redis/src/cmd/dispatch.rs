@@ -65,6 +65,11 @@ pub fn dispatch(server: &Server, session: &mut Session, args: &[Bytes], out: &mu
         }
     };
     // ANCHOR_END: ex_dispatch
+    // Day 5: count a write for the save points and INFO (while its keys are still locked,
+    // so a snapshot's count matches its contents).
+    if command.flags & super::WRITE != 0 {
+        server.rdb.add_change();
+    }
     over_output_limit(server, ctx.out).unwrap_or(flow)
 }
 // ANCHOR_END: dispatch

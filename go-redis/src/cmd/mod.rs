@@ -15,6 +15,8 @@ pub mod args;
 pub mod bitops;
 pub mod blocking;
 pub mod dispatch;
+// Day 5: DUMP and RESTORE.
+pub mod dump;
 pub mod hashes;
 pub mod info;
 pub mod keys;
@@ -23,6 +25,8 @@ pub mod lists;
 pub mod object;
 pub mod server;
 pub mod sets;
+// Day 5: SAVE, BGSAVE, DEBUG RELOAD.
+pub mod snapshot;
 pub mod sort;
 pub mod strings;
 pub mod ttl;
@@ -169,7 +173,7 @@ pub struct Ctx<'a> {
 }
 
 /// Every command family's table.
-fn families() -> [&'static [Command]; 15] {
+fn families() -> [&'static [Command]; 17] {
     [
         strings::COMMANDS,
         keys::COMMANDS,
@@ -186,6 +190,9 @@ fn families() -> [&'static [Command]; 15] {
         lcs::COMMANDS,
         blocking::BLOCKING,
         sort::COMMANDS,
+        // Day 5: snapshots, DUMP/RESTORE.
+        snapshot::COMMANDS,
+        dump::COMMANDS,
     ]
 }
 

@@ -114,6 +114,8 @@ pub struct Server {
     /// Day 4: the ids of blocked clients, each with the CLIENT UNBLOCK request waiting
     /// for it (`Some(true)`: answer an error, `Some(false)`: answer as a timeout).
     pub blocked_ids: Mutex<std::collections::HashMap<u64, Option<bool>>>,
+    /// Day 5: the snapshot state (changes since the last save, BGSAVE in progress).
+    pub rdb: crate::rdb::RdbState,
 }
 
 impl Server {
@@ -133,6 +135,7 @@ impl Server {
             cross_db: Mutex::new(()),
             wakeups: tokio::sync::Notify::new(),
             blocked_ids: Mutex::new(std::collections::HashMap::new()),
+            rdb: Default::default(),
         }
     }
 
