@@ -306,7 +306,7 @@ impl<'a> Decoder<'a> {
     }
 
     fn hash(&self, items: Vec<Bytes>) -> Result<Value, RdbError> {
-        if items.len() % 2 != 0 {
+        if !items.len().is_multiple_of(2) {
             return Err(self.corrupt("a hash field without a value"));
         }
         let mut hash = HashValue::with_capacity_and_hasher(items.len() / 2, Default::default());
@@ -320,7 +320,7 @@ impl<'a> Decoder<'a> {
     }
 
     fn zset_pairs(&self, items: Vec<Bytes>) -> Result<Value, RdbError> {
-        if items.len() % 2 != 0 {
+        if !items.len().is_multiple_of(2) {
             return Err(self.corrupt("a sorted set member without a score"));
         }
         let mut zset = ZSet::new();

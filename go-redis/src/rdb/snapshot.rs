@@ -52,7 +52,6 @@ struct Inner {
     /// the save points only after a pause, as Redis does).
     last_attempt: AtomicU64,
     in_progress: AtomicBool,
-    scheduled: AtomicBool,
     last_failed: AtomicBool,
     /// Serialises writers of the file (SAVE and BGSAVE's thread).
     writing: parking_lot::Mutex<()>,
@@ -93,11 +92,6 @@ impl RdbState {
     /// Whether the last save failed.
     pub fn last_failed(&self) -> bool {
         self.inner.last_failed.load(Ordering::Relaxed)
-    }
-
-    /// Asks for a BGSAVE as soon as the one in progress ends (BGSAVE SCHEDULE).
-    pub fn schedule(&self) {
-        self.inner.scheduled.store(true, Ordering::Relaxed);
     }
 
     /// Records the end of a save that started when `changes` changes were pending.
@@ -205,7 +199,6 @@ pub fn bgsave(server: &Server) -> Result<(), SaveError> {
     if state.inner.in_progress.swap(true, Ordering::AcqRel) {
         return Err(SaveError::InProgress);
     }
-    state.inner.scheduled.store(false, Ordering::Relaxed);
     state
         .inner
         .last_attempt
@@ -330,11 +323,11 @@ pub fn save_points(text: &str) -> Vec<(u64, u64)> {
 /// Whether `text` is a valid `save` value: empty, or pairs of non-negative integers.
 pub fn valid_save_points(text: &str) -> bool {
     let words: Vec<&str> = text.split_whitespace().collect();
-    words.len() % 2 == 0 && words.iter().all(|w| w.parse::<u64>().is_ok())
+    words.len().is_multiple_of(2) && words.iter().all(|w| w.parse::<u64>().is_ok())
 }
 
-/// Spawns the snapshot cron: once a second, start a BGSAVE when a save point is reached
-/// or one was scheduled (BGSAVE SCHEDULE). Stops when `shutdown` is cancelled.
+/// Spawns the snapshot cron: five times a second, start a BGSAVE when a save point is
+/// reached. Stops when `shutdown` is cancelled.
 pub fn spawn_save_cron(
     server: Arc<Server>,
     shutdown: CancellationToken,
@@ -350,7 +343,7 @@ pub fn spawn_save_cron(
             if server.rdb.in_progress() {
                 continue;
             }
-            if server.rdb.inner.scheduled.load(Ordering::Relaxed) || save_point_reached(&server) {
+            if save_point_reached(&server) {
                 // Runs the copy on a blocking thread: it holds every shard for a moment.
                 let server = server.clone();
                 let _ = tokio::task::spawn_blocking(move || bgsave(&server)).await;
