@@ -32,7 +32,7 @@ use tokio_util::sync::CancellationToken;
 use super::RdbError;
 use super::decode::{LoadStats, read_rdb};
 use super::encode::write_rdb;
-use crate::db::{Entry, Server, now_ms};
+use crate::db::{Entry, Locked, Server, now_ms};
 
 /// The snapshot state a server keeps (INFO persistence, LASTSAVE, BGSAVE's one-at-a-time
 /// rule). Cheap to clone: the background writer holds a clone to report back.
@@ -123,7 +123,12 @@ pub fn take(server: &Server) -> (Snapshot, u64) {
     let now = now_ms();
     let mut locked: Vec<_> = server.dbs().iter().map(|db| db.lock_all(now)).collect();
     let changes = server.rdb.changes_since_save();
-    let snapshot = locked
+    (copy_live(&mut locked, now), changes)
+}
+
+/// Clones every entry of the locked databases that is still live at `now`.
+fn copy_live(locked: &mut [Locked<'_>], now: u64) -> Snapshot {
+    locked
         .iter_mut()
         .map(|db| {
             db.shards_mut()
@@ -132,8 +137,7 @@ pub fn take(server: &Server) -> (Snapshot, u64) {
                 .map(|(key, entry)| (key.clone(), entry.clone()))
                 .collect()
         })
-        .collect();
-    (snapshot, changes)
+        .collect()
 }
 // ANCHOR_END: take
 
@@ -283,16 +287,7 @@ pub fn reload(server: &Server) -> Result<(), SaveError> {
     let now = now_ms();
     let mut locked: Vec<_> = server.dbs().iter().map(|db| db.lock_all(now)).collect();
     let changes = server.rdb.changes_since_save();
-    let snapshot: Snapshot = locked
-        .iter_mut()
-        .map(|db| {
-            db.shards_mut()
-                .flat_map(|shard| shard.map.iter())
-                .filter(|(_, entry)| entry.expires_at.is_none_or(|at| at > now))
-                .map(|(key, entry)| (key.clone(), entry.clone()))
-                .collect()
-        })
-        .collect();
+    let snapshot = copy_live(&mut locked, now);
     let path = rdb_path(server);
     let result = write_file(&path, &snapshot);
     server.rdb.finished(&result, changes);
