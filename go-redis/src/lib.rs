@@ -64,7 +64,7 @@ pub async fn serve_database(
     load_persisted(&database)?;
     let stop_expiry = tokio_util::sync::CancellationToken::new();
     let expiry = db::expire::spawn_active_expiry(database.clone(), stop_expiry.clone());
-    // Day 5: the save points and BGSAVE SCHEDULE.
+    // Day 5: the save points, and a last save at shutdown when they are set.
     let save_cron = rdb::snapshot::spawn_save_cron(database.clone(), stop_expiry.clone());
     let handler = Arc::new(connection::RespHandler::new(database));
     let result = server::serve(listener, handler, options, shutdown).await;

@@ -322,7 +322,8 @@ pub fn valid_save_points(text: &str) -> bool {
 }
 
 /// Spawns the snapshot cron: five times a second, start a BGSAVE when a save point is
-/// reached. Stops when `shutdown` is cancelled.
+/// reached. When `shutdown` is cancelled (after the last client is served) and save points
+/// are set, it makes a last SAVE, as Redis does on SIGTERM, so a clean stop loses nothing.
 pub fn spawn_save_cron(
     server: Arc<Server>,
     shutdown: CancellationToken,
@@ -333,7 +334,10 @@ pub fn spawn_save_cron(
         loop {
             tokio::select! {
                 _ = tick.tick() => {}
-                () = shutdown.cancelled() => return,
+                () = shutdown.cancelled() => {
+                    save_at_shutdown(server).await;
+                    return;
+                }
             }
             if server.rdb.in_progress() {
                 continue;
@@ -345,6 +349,30 @@ pub fn spawn_save_cron(
             }
         }
     })
+}
+
+/// The last SAVE of a clean shutdown, if the `save` directive sets save points (with
+/// `save ""` a server is a pure cache, and Redis does not save either).
+async fn save_at_shutdown(server: Arc<Server>) {
+    let text = server
+        .config
+        .read()
+        .other
+        .get("save")
+        .cloned()
+        .unwrap_or_default();
+    if save_points(&text).is_empty() {
+        return;
+    }
+    // A BGSAVE may still be writing: wait for it (it holds an older copy).
+    while server.rdb.in_progress() {
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    match tokio::task::spawn_blocking(move || save(&server)).await {
+        Ok(Ok(())) => tracing::info!("saved the snapshot at shutdown"),
+        Ok(Err(err)) => tracing::warn!("could not save at shutdown: {err}"),
+        Err(err) => tracing::warn!("the shutdown save did not run: {err}"),
+    }
 }
 
 fn save_point_reached(server: &Server) -> bool {
