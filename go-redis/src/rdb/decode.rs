@@ -19,6 +19,12 @@ use crate::types::ZSet;
 /// The largest string we accept (Redis's `proto-max-bulk-len` default, 512 MB).
 pub const MAX_STRING: u64 = 512 * 1024 * 1024;
 
+/// The most elements reserved up front for an aggregate. A count is checked against the
+/// bytes left, but an element in memory (a 32-byte `Bytes` handle) is bigger than its
+/// smallest form in the file (one byte), so a lying count could still reserve 32 times
+/// the file; past this, collections grow as real elements arrive.
+pub const PREALLOCATE_MAX: usize = 4096;
+
 /// What a length field holds: a length, or (first bits `11`) a special string encoding.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Length {
@@ -200,7 +206,7 @@ impl<'a> Decoder<'a> {
             types::STRING => Value::Str(self.string()?),
             types::LIST => {
                 let n = self.count()?;
-                let mut list = std::collections::VecDeque::with_capacity(n);
+                let mut list = std::collections::VecDeque::with_capacity(n.min(PREALLOCATE_MAX));
                 for _ in 0..n {
                     list.push_back(self.string()?);
                 }
@@ -208,7 +214,7 @@ impl<'a> Decoder<'a> {
             }
             types::SET => {
                 let n = self.count()?;
-                let mut members = Vec::with_capacity(n);
+                let mut members = Vec::with_capacity(n.min(PREALLOCATE_MAX));
                 for _ in 0..n {
                     members.push(self.string()?);
                 }
@@ -235,7 +241,7 @@ impl<'a> Decoder<'a> {
             }
             types::HASH => {
                 let n = self.count()?;
-                let mut items = Vec::with_capacity(n.saturating_mul(2).min(self.remaining()));
+                let mut items = Vec::with_capacity(n.saturating_mul(2).min(PREALLOCATE_MAX));
                 for _ in 0..n {
                     items.push(self.string()?);
                     items.push(self.string()?);

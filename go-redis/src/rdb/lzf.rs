@@ -32,9 +32,10 @@ pub enum LzfError {
 }
 
 /// Expands `input` into exactly `len` bytes (the uncompressed length stored beside it).
-/// The output is allocated once, at `len`; the caller checks `len` is sane first.
+/// `len` comes from the file too, so it only bounds the output: we reserve at most a few
+/// times the input up front, and the output grows past that only as real data expands.
 pub fn decompress(input: &[u8], len: usize) -> Result<Vec<u8>, LzfError> {
-    let mut out: Vec<u8> = Vec::with_capacity(len);
+    let mut out: Vec<u8> = Vec::with_capacity(len.min(input.len().saturating_mul(4)));
     let mut i = 0;
     while i < input.len() {
         let ctrl = input[i] as usize;

@@ -75,8 +75,8 @@ pub fn listpack(blob: &[u8]) -> Result<Vec<Bytes>, PackedError> {
     if le(&header[..4]) as usize != blob.len() {
         return Err(PackedError::Invalid(WHAT, "total length"));
     }
-    // Each entry takes at least two bytes: never reserve more than the blob can hold.
-    let count = (le(&header[4..6]) as usize).min(blob.len() / 2);
+    // The header's count is only a hint (65535 means "count them"): reserve little.
+    let count = (le(&header[4..6]) as usize).min(blob.len() / 2).min(1024);
     let mut items = Vec::with_capacity(count);
     let mut at = 6;
     loop {
@@ -147,7 +147,7 @@ pub fn ziplist(blob: &[u8]) -> Result<Vec<Bytes>, PackedError> {
     if le(&header[..4]) as usize != blob.len() {
         return Err(PackedError::Invalid(WHAT, "total length"));
     }
-    let count = (le(&header[8..10]) as usize).min(blob.len() / 2);
+    let count = (le(&header[8..10]) as usize).min(blob.len() / 2).min(1024);
     let mut items = Vec::with_capacity(count);
     let mut at = 10;
     loop {
