@@ -131,11 +131,19 @@ fn copy_live(locked: &mut [Locked<'_>], now: u64) -> Snapshot {
     locked
         .iter_mut()
         .map(|db| {
-            db.shards_mut()
-                .flat_map(|shard| shard.map.iter())
-                .filter(|(_, entry)| entry.expires_at.is_none_or(|at| at > now))
-                .map(|(key, entry)| (key.clone(), entry.clone()))
-                .collect()
+            let shards: Vec<_> = db.shards_mut().collect();
+            // Sized once: the copy is made while every shard is locked, so no regrowth.
+            let mut keys = Vec::with_capacity(shards.iter().map(|s| s.len()).sum());
+            for shard in shards {
+                keys.extend(
+                    shard
+                        .map
+                        .iter()
+                        .filter(|(_, entry)| entry.expires_at.is_none_or(|at| at > now))
+                        .map(|(key, entry)| (key.clone(), entry.clone())),
+                );
+            }
+            keys
         })
         .collect()
 }
