@@ -14,7 +14,9 @@
 //! - **commands** — [`cmd`] (the command table and one file per command family).
 //!
 //! [`config`] reads a `redis.conf`-style file, and `src/bin/go-redis.rs` is the server binary.
-//! Days 5–7 (AOF, transactions and pub/sub, cluster) are still planned.
+//! Day 5's [`rdb`] writes and reads snapshots in Redis's own RDB format (SAVE, BGSAVE,
+//! DUMP/RESTORE, loading at start); the AOF, transactions and pub/sub, and the cluster
+//! are still planned.
 
 pub mod cmd;
 pub mod config;
