@@ -119,7 +119,7 @@ fn run() -> Result<Vec<Row>, String> {
     Ok(rows)
 }
 
-fn median(values: &[f64]) -> f64 {
+pub(crate) fn median(values: &[f64]) -> f64 {
     let mut v = values.to_vec();
     v.sort_by(|a, b| a.total_cmp(b));
     match v.len() {
@@ -180,13 +180,13 @@ fn benchmark(port: u16, pipeline: usize) -> Result<Vec<(String, f64)>, String> {
 }
 
 /// A server process, killed on drop.
-struct Server {
+pub(crate) struct Server {
     child: Child,
-    port: u16,
+    pub(crate) port: u16,
 }
 
 impl Server {
-    fn start(cmd: &mut Command, port: u16) -> Result<Self, String> {
+    pub(crate) fn start(cmd: &mut Command, port: u16) -> Result<Self, String> {
         let child = cmd
             .stdout(Stdio::null())
             .stderr(Stdio::null())
@@ -208,7 +208,7 @@ impl Drop for Server {
 
 /// Path to a `redis-server` (Debian's `redis-check-rdb` under that name), installing
 /// `redis-tools` when missing and running as root.
-fn real_redis_server() -> Result<PathBuf, String> {
+pub(crate) fn real_redis_server() -> Result<PathBuf, String> {
     let binary = Path::new("/usr/bin/redis-check-rdb");
     let have_tools = binary.is_file() && Path::new("/usr/bin/redis-benchmark").is_file();
     if !have_tools {
@@ -235,7 +235,7 @@ fn real_redis_server() -> Result<PathBuf, String> {
 }
 
 /// Builds go-redis's server binary in release mode and returns its path.
-fn build_go_redis() -> Result<PathBuf, String> {
+pub(crate) fn build_go_redis() -> Result<PathBuf, String> {
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
     let ok = Command::new(cargo)
         .args([

@@ -10,6 +10,7 @@ mod gee_orm;
 mod gee_rpc;
 mod gee_web;
 mod go_redis;
+mod go_redis_rdb;
 
 use std::process::ExitCode;
 
@@ -35,6 +36,7 @@ const SUITES: &[Suite] = &[
     ("gee-orm", gee_orm::suite),
     ("gee-rpc", gee_rpc::suite),
     ("go-redis", go_redis::suite),
+    ("go-redis", go_redis_rdb::suite),
 ];
 
 fn main() -> ExitCode {
