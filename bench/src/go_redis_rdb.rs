@@ -64,8 +64,8 @@ fn run() -> Result<Vec<Row>, String> {
     let reps = env_usize("GO_REDIS_BENCH_REPS", 3);
     let load = set_commands(keys);
     let root = std::env::temp_dir().join(format!("go-redis-rdb-bench-{}", std::process::id()));
-    // samples[server] = (save, bgsave reply, load) in seconds
-    let mut samples: [(Vec<f64>, Vec<f64>, Vec<f64>); 2] = Default::default();
+    // samples[0] = Redis, samples[1] = go-redis
+    let mut samples: [Samples; 2] = Default::default();
     for rep in 0..reps {
         for (which, binary) in [(0usize, &real), (1, &ours)] {
             let name = if which == 0 { "redis" } else { "go-redis" };
@@ -100,19 +100,19 @@ fn run() -> Result<Vec<Row>, String> {
                 return Err(format!("{name} loaded {size:?}, expected {keys} keys"));
             }
             drop(server);
-            samples[which].0.push(save);
-            samples[which].1.push(bgsave);
-            samples[which].2.push(loaded);
+            samples[which].save.push(save);
+            samples[which].bgsave.push(bgsave);
+            samples[which].load.push(loaded);
         }
     }
     let _ = std::fs::remove_dir_all(&root);
     let per_second = |secs: &[f64]| keys as f64 / median(secs).max(1e-9);
-    let label = if keys % 1_000_000 == 0 {
+    let label = if keys.is_multiple_of(1_000_000) {
         format!("{}M", keys / 1_000_000)
     } else {
         keys.to_string()
     };
-    let row = |test: String, pick: fn(&(Vec<f64>, Vec<f64>, Vec<f64>)) -> &Vec<f64>| Row {
+    let row = |test: String, pick: fn(&Samples) -> &Vec<f64>| Row {
         course: "go-redis",
         test,
         peer: "redis 7.0.15",
@@ -120,10 +120,21 @@ fn run() -> Result<Vec<Row>, String> {
         ours: per_second(pick(&samples[1])),
     };
     Ok(vec![
-        row(format!("SAVE {label} keys, keys/s"), |s| &s.0),
-        row(format!("BGSAVE reply {label}, keys/s"), |s| &s.1),
-        row(format!("load {label} at start, keys/s"), |s| &s.2),
+        row(format!("SAVE {label} keys, keys/s"), |s| &s.save),
+        row(format!("BGSAVE reply {label}, keys/s"), |s| &s.bgsave),
+        row(format!("load {label} at start, keys/s"), |s| &s.load),
     ])
+}
+
+/// One server's timings, in seconds, one per repetition.
+#[derive(Default)]
+struct Samples {
+    /// SAVE until its reply.
+    save: Vec<f64>,
+    /// BGSAVE until its reply.
+    bgsave: Vec<f64>,
+    /// From spawning the server on its file to its first PONG.
+    load: Vec<f64>,
 }
 
 /// `SET key:<i> value-<i>` for i in 0..n, as RESP.
