@@ -18,12 +18,27 @@ use redis::AsyncCommands;
 use redis::aio::MultiplexedConnection;
 use support::{TestServer, start_with};
 
-/// A fresh, empty directory for one test's files.
-fn temp_dir(name: &str) -> PathBuf {
+/// A fresh, empty directory for one test's files, removed when dropped.
+struct TempDir(PathBuf);
+
+impl std::ops::Deref for TempDir {
+    type Target = Path;
+    fn deref(&self) -> &Path {
+        &self.0
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+fn temp_dir(name: &str) -> TempDir {
     let dir = std::env::temp_dir().join(format!("go-redis-rdb-{}-{name}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).expect("create a temp dir");
-    dir
+    TempDir(dir)
 }
 
 fn config_in(dir: &Path) -> Config {
@@ -71,13 +86,15 @@ fn real_redis_server() -> Option<PathBuf> {
     if !binary.is_file() {
         return None;
     }
-    let dir = std::env::temp_dir().join(format!("go-redis-rdb-bin-{}", std::process::id()));
+    let dir = std::env::temp_dir().join("go-redis-rdb-bin");
     std::fs::create_dir_all(&dir).ok()?;
     let link = dir.join("redis-server");
-    if !link.exists() {
-        std::os::unix::fs::symlink(binary, &link).ok()?;
+    // Tests run in parallel: another one may have just made the link.
+    match std::os::unix::fs::symlink(binary, &link) {
+        Ok(()) => Some(link),
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Some(link),
+        Err(_) => None,
     }
-    Some(link)
 }
 
 /// A real Redis serving `dir/dump.rdb`, killed on drop.
