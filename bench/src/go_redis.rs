@@ -182,7 +182,7 @@ fn benchmark(port: u16, pipeline: usize) -> Result<Vec<(String, f64)>, String> {
 /// A server process, killed on drop.
 pub(crate) struct Server {
     child: Child,
-    port: u16,
+    pub(crate) port: u16,
 }
 
 impl Server {

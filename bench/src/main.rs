@@ -11,6 +11,7 @@ mod gee_rpc;
 mod gee_web;
 mod go_redis;
 mod go_redis_cluster; // go-redis day 7
+mod go_redis_rdb;
 
 use std::process::ExitCode;
 
@@ -37,6 +38,7 @@ const SUITES: &[Suite] = &[
     ("gee-rpc", gee_rpc::suite),
     ("go-redis", go_redis::suite),
     ("go-redis", go_redis_cluster::suite), // day 7
+    ("go-redis", go_redis_rdb::suite),
 ];
 
 fn main() -> ExitCode {

@@ -228,18 +228,23 @@ impl Config {
         Ok(())
     }
 
-    /// Why CONFIG SET refuses `name` = `value`, if it does. Persistence arrives on day 5:
-    /// until then CONFIG SET of `dir`, `dbfilename`, `appendonly yes` or a `save` schedule
-    /// is an error rather than an `OK` that does nothing. (A config file may still name
-    /// them, as every stock `redis.conf` does; they are kept as text and not acted on.)
+    /// Why CONFIG SET refuses `name` = `value`, if it does: what go-redis does not act on
+    /// is an error rather than an `OK` that does nothing (`appendonly yes` until the AOF
+    /// arrives), and day 5's snapshot settings are checked as Redis checks them.
     pub fn refuses(name: &str, value: &str) -> Option<&'static str> {
         let persistence = "go-redis does not persist data yet (AOF comes on day 5)";
         match name {
-            "dir" | "dbfilename" => Some(persistence),
             // Day 7: the topology is static, read at start-up.
             name if name.starts_with("cluster-") => Some("can't set immutable config"),
             "appendonly" if !value.eq_ignore_ascii_case("no") => Some(persistence),
-            "save" if !value.trim().is_empty() => Some(persistence),
+            // Day 5: RDB snapshots go to `dir/dbfilename`, at the `save` points.
+            "dir" if !Path::new(value).is_dir() => Some("No such file or directory"),
+            "dbfilename" if value.contains('/') => {
+                Some("dbfilename can't be a path, just a filename")
+            }
+            "save" if !crate::rdb::snapshot::valid_save_points(value) => {
+                Some("Invalid save parameters")
+            }
             _ => None,
         }
     }

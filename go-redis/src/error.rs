@@ -23,4 +23,7 @@ pub enum Error {
     /// A config file or command-line option we cannot make sense of.
     #[error("config: {0}")]
     Config(String),
+    /// Day 5: the RDB file at start could not be loaded.
+    #[error("loading the RDB file: {0}")]
+    Rdb(#[from] crate::rdb::RdbError),
 }

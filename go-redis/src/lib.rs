@@ -14,8 +14,10 @@
 //! - **commands** — [`cmd`] (the command table and one file per command family).
 //!
 //! [`config`] reads a `redis.conf`-style file, and `src/bin/go-redis.rs` is the server binary.
-//! [`cluster`] (day 7) spreads the keys over several nodes, Redis Cluster's way or godis's.
-//! Days 5 and 6 (AOF, transactions and pub/sub) are still planned.
+//! Day 5's [`rdb`] writes and reads snapshots in Redis's own RDB format (SAVE, BGSAVE,
+//! DUMP/RESTORE, loading at start); day 6 adds transactions and pub/sub ([`cmd::tx`],
+//! [`cmd::pubsub`]); [`cluster`] (day 7) spreads the keys over several nodes, Redis
+//! Cluster's way or godis's.
 
 pub mod cluster;
 pub mod cmd;
@@ -24,6 +26,8 @@ pub mod connection;
 pub mod db;
 pub mod echo;
 pub mod error;
+// Day 5: RDB snapshots.
+pub mod rdb;
 pub mod resp;
 pub mod server;
 pub mod types;
@@ -64,11 +68,23 @@ pub async fn serve_database(
     let mut database = Server::new(config, cmd::all_commands().count());
     database.cluster = cluster;
     let database = Arc::new(database);
+    // Day 5: load what was persisted before serving anyone.
+    load_persisted(&database)?;
     let stop_expiry = tokio_util::sync::CancellationToken::new();
     let expiry = db::expire::spawn_active_expiry(database.clone(), stop_expiry.clone());
+    // Day 5: the save points, and a last save at shutdown when they are set.
+    let save_cron = rdb::snapshot::spawn_save_cron(database.clone(), stop_expiry.clone());
     let handler = Arc::new(connection::RespHandler::new(database));
     let result = server::serve(listener, handler, options, shutdown).await;
     stop_expiry.cancel();
     let _ = expiry.await;
+    let _ = save_cron.await;
     result
+}
+
+/// Day 5: loads the persisted data at start: the RDB snapshot (`dir/dbfilename`) when
+/// there is no AOF.
+fn load_persisted(database: &Server) -> Result<(), Error> {
+    rdb::load_at_start(database)?;
+    Ok(())
 }

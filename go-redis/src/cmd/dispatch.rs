@@ -78,6 +78,11 @@ pub fn dispatch(server: &Server, session: &mut Session, args: &[Bytes], out: &mu
         }
     };
     // ANCHOR_END: ex_dispatch
+    // Day 5: count a write for the save points and INFO (while its keys are still locked,
+    // so a snapshot's count matches its contents).
+    if command.flags & super::WRITE != 0 {
+        server.rdb.add_change();
+    }
     if !ctx.session.tx.executing {
         // Day 3: CLIENT REPLY OFF|SKIP (inside EXEC, the EXEC reply as a whole is what counts).
         super::client::after_command(ctx.session, args, ctx.out, reply_mark);

@@ -104,11 +104,12 @@ fn section_memory(_server: &Server, _config: &Config, text: &mut String) {
     );
 }
 
-/// Nothing is persisted before day 5, whatever a config file said: `aof_enabled:0`.
-fn section_persistence(_server: &Server, _config: &Config, text: &mut String) {
-    text.push_str(
-        "# Persistence\r\nloading:0\r\nrdb_changes_since_last_save:0\r\nrdb_bgsave_in_progress:0\r\naof_enabled:0\r\naof_rewrite_in_progress:0\r\n",
-    );
+/// Persistence: day 5's RDB fields; no AOF yet, whatever a config file said.
+fn section_persistence(server: &Server, _config: &Config, text: &mut String) {
+    text.push_str("# Persistence\r\nloading:0\r\n");
+    // Day 5: rdb_changes_since_last_save, rdb_bgsave_in_progress, rdb_last_save_time, ...
+    crate::rdb::snapshot::info_fields(server, text);
+    text.push_str("aof_enabled:0\r\naof_rewrite_in_progress:0\r\n");
 }
 
 fn section_stats(server: &Server, _config: &Config, text: &mut String) {

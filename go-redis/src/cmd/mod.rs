@@ -17,6 +17,8 @@ pub mod blocking;
 pub mod client; // Day 3: CLIENT LIST / KILL / PAUSE / REPLY
 pub mod config_set; // Day 3: CONFIG SET's checks
 pub mod dispatch;
+// Day 5: DUMP and RESTORE.
+pub mod dump;
 pub mod hashes;
 pub mod info;
 pub mod introspect; // Day 3: COMMAND GETKEYS / LIST
@@ -30,6 +32,8 @@ pub mod pause; // Day 3: CLIENT PAUSE holds commands
 pub mod pubsub; // Day 6
 pub mod server;
 pub mod sets;
+// Day 5: SAVE, BGSAVE, DEBUG RELOAD.
+pub mod snapshot;
 pub mod sort;
 pub mod strings;
 pub mod subscribed; // Day 6
@@ -199,6 +203,9 @@ fn families() -> Vec<&'static [Command]> {
         pubsub::COMMANDS,                   // Day 6
         crate::cluster::commands::COMMANDS, // Day 7
         crate::cluster::tcc::COMMANDS,      // Day 7
+        // Day 5: snapshots, DUMP/RESTORE.
+        snapshot::COMMANDS,
+        dump::COMMANDS,
     ]
 }
 

@@ -373,6 +373,8 @@ fn function(cx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
 
 fn lastsave(cx: &mut Ctx<'_>, _args: &[Bytes]) -> CmdResult {
     let started = crate::db::now_ms() / 1000 - cx.server.started.elapsed().as_secs();
+    // Day 5: the time of the last successful save, if any.
+    let started = cx.server.rdb.last_save().unwrap_or(started);
     cx.out.int(started as i64);
     Ok(Flow::Continue)
 }

@@ -158,6 +158,8 @@ pub struct Server {
     pub watches: watch::Watches,
     /// Day 6: pub/sub subscriptions ([`hub`]).
     pub hub: hub::Hub,
+    /// Day 5: the snapshot state (changes since the last save, BGSAVE in progress).
+    pub rdb: crate::rdb::RdbState,
 }
 
 impl Server {
@@ -183,6 +185,7 @@ impl Server {
             exec_gate: Default::default(), // Day 6
             watches: Default::default(), // Day 6
             hub: Default::default(), // Day 6
+            rdb: Default::default(),
         }
     }
 
