@@ -852,3 +852,37 @@ async fn a_peer_that_answers_garbage_gives_an_error_not_a_crash() {
     );
     assert_eq!(call(&mut s0, "PING").await, simple("PONG"), "still serving");
 }
+
+// ---- day 6's PUBLISH in a cluster ----
+
+/// PUBLISH reaches the subscribers of every node, in redirect mode (as Redis Cluster's bus
+/// does) and in proxy mode, and answers the receivers counted over all nodes.
+#[tokio::test]
+async fn publish_reaches_subscribers_on_every_node() {
+    for mode in [Mode::Redirect, Mode::Proxy] {
+        let (nodes, _) = start_cluster(3, 3, mode).await;
+        let mut on_1 = connect(nodes[1].port).await;
+        let mut on_2 = connect(nodes[2].port).await;
+        for subscriber in [&mut on_1, &mut on_2] {
+            let confirmed = exchange(subscriber, b"SUBSCRIBE news\r\n", 1).await;
+            assert_eq!(confirmed.len(), 1, "{mode:?}: a subscription confirmation");
+        }
+        let mut publisher = connect(nodes[0].port).await;
+        assert_eq!(
+            call(&mut publisher, "PUBLISH news hello").await,
+            Frame::Integer(2),
+            "{mode:?}: two receivers, both on other nodes"
+        );
+        for subscriber in [&mut on_1, &mut on_2] {
+            let message = support::read_frames(subscriber, 1).await;
+            let Some(Frame::Array(parts)) = message.first() else {
+                panic!("{mode:?}: expected a message, got {message:?}");
+            };
+            let parts: Vec<String> = parts.iter().map(text).collect();
+            assert_eq!(parts, ["message", "news", "hello"], "{mode:?}");
+        }
+        for node in nodes {
+            node.kill().await;
+        }
+    }
+}

@@ -119,7 +119,13 @@ pub fn check(server: &Server, session: &Session, args: &[Bytes], out: &mut Outpu
         out.error(error);
         return Some(Flow::Continue);
     }
-    if cluster.mode == Mode::Proxy && relay::is_broadcast(command.name) {
+    // PUBLISH reaches every node's subscribers in both modes, as in Redis Cluster;
+    // FLUSHALL stays local when clients are redirected (Redis Cluster's way).
+    // (Inside MULTI, day 6 queues it like any other command.)
+    if (cluster.mode == Mode::Proxy || command.name == "publish")
+        && relay::is_broadcast(command.name)
+        && !session.tx.in_multi()
+    {
         cluster.park(session.id, args.to_vec());
         return Some(Flow::Wait);
     }

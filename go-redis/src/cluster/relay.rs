@@ -11,9 +11,10 @@
 //! | several nodes, MSET / MSETNX / DEL / UNLINK / RENAME / RENAMENX | a two-phase transaction ([`super::tcc`]) |
 //! | several nodes, anything else | `-CROSSSLOT` (no silent wrong answer) |
 //!
-//! FLUSHALL and FLUSHDB are **broadcast** to every node ([`BROADCAST`]); their replies
-//! are merged, integers summed — which is exactly what PUBLISH needs (receivers counted
-//! on every node): adding `"publish"` to [`BROADCAST`] makes it cluster-wide.
+//! FLUSHALL, FLUSHDB and day 6's PUBLISH are **broadcast** to every node ([`BROADCAST`]);
+//! their replies are merged, integers summed — which is exactly what PUBLISH needs: the
+//! receivers counted on every node. (Redis Cluster spreads PUBLISH over its cluster bus;
+//! here the relay does it, in both modes.)
 //!
 //! The dispatcher parks the request and answers `Flow::Wait`; the connection then calls
 //! [`wait`], an async function, so a slow peer delays only its own client. Scatter and
@@ -31,7 +32,7 @@ use crate::db::{Server, Session};
 use crate::resp::{Frame, Output};
 
 /// Keyless commands every node must run (proxy mode); replies are merged by [`merge`].
-pub const BROADCAST: &[&str] = &["flushall", "flushdb"];
+pub const BROADCAST: &[&str] = &["flushall", "flushdb", "publish"];
 
 /// Whether `name` is broadcast to every node.
 pub fn is_broadcast(name: &str) -> bool {

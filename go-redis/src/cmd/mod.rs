@@ -121,6 +121,9 @@ pub const FAST: u32 = 1 << 2;
 pub const NO_AUTH: u32 = 1 << 3;
 /// Administrative.
 pub const ADMIN: u32 = 1 << 4;
+/// Changes nothing in the keyspace but is sent on to others, like a write (PUBLISH):
+/// CLIENT PAUSE WRITE holds it, as Redis's `may-replicate` flag does.
+pub const MAY_REPLICATE: u32 = 1 << 5;
 
 /// One entry of the command table.
 #[derive(Debug)]

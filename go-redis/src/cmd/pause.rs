@@ -11,7 +11,7 @@
 
 use bytes::Bytes;
 
-use super::{Command, WRITE};
+use super::{Command, MAY_REPLICATE, WRITE};
 use crate::connection::{Conn, Flow};
 use crate::db::{Server, Session};
 
@@ -25,7 +25,9 @@ pub fn hold(
     args: &[Bytes],
 ) -> Option<Flow> {
     // ANCHOR: ex_hold
-    server.clients.paused_until(command.flags & WRITE != 0)?;
+    server
+        .clients
+        .paused_until(command.flags & (WRITE | MAY_REPLICATE) != 0)?;
     session.paused = Some(args.to_vec());
     Some(Flow::Wait)
     // ANCHOR_END: ex_hold
@@ -46,7 +48,7 @@ pub async fn wait(server: &Server, session: &mut Session, conn: Conn<'_>) -> std
         let changed = server.clients.pause_changed.notified();
         tokio::pin!(changed);
         changed.as_mut().enable();
-        let write = super::lookup(&args[0]).is_some_and(|c| c.flags & WRITE != 0);
+        let write = super::lookup(&args[0]).is_some_and(|c| c.flags & (WRITE | MAY_REPLICATE) != 0);
         let Some(until) = server.clients.paused_until(write) else {
             let flow = super::dispatch::dispatch(server, session, &args, conn.output);
             return Ok(flow == Flow::Close);

@@ -30,8 +30,20 @@ pub const COMMANDS: &[Command] = &[
     command!("unsubscribe", -1, 0, none, unsubscribe),
     command!("punsubscribe", -1, 0, none, punsubscribe),
     command!("sunsubscribe", -1, 0, none, sunsubscribe),
-    command!("publish", 3, super::FAST, none, publish),
-    command!("spublish", 3, super::FAST, none, spublish),
+    command!(
+        "publish",
+        3,
+        super::FAST | super::MAY_REPLICATE,
+        none,
+        publish
+    ),
+    command!(
+        "spublish",
+        3,
+        super::FAST | super::MAY_REPLICATE,
+        none,
+        spublish
+    ),
     command!("pubsub", -2, 0, none, pubsub),
 ];
 
