@@ -25,7 +25,7 @@ pub struct Config {
     pub databases: usize,
     /// The password AUTH must give (`requirepass`), if any.
     pub requirepass: Option<Bytes>,
-    /// `appendonly yes|no` (AOF arrives on day 5; stored until then).
+    /// `appendonly yes|no`: whether writes are logged to the append-only file (day 5).
     pub appendonly: bool,
     /// The most clients served at once (`maxclients`); one more is answered
     /// `-ERR max number of clients reached` and closed.
@@ -55,6 +55,11 @@ impl Default for Config {
             ("dir", "."),
             ("dbfilename", "dump.rdb"),
             ("appendfilename", "appendonly.aof"),
+            // Day 5: the AOF's directory and loading policy (see crate::aof).
+            ("appenddirname", "appendonlydir"),
+            ("aof-load-truncated", "yes"),
+            ("aof-use-rdb-preamble", "no"),
+            ("aof-timestamp-enabled", "no"),
             ("io-threads", "1"),
             ("list-max-listpack-size", "-2"),
             ("hash-max-listpack-entries", "128"),
@@ -177,21 +182,24 @@ impl Config {
                 self.other.insert(name.to_owned(), text.join(" "));
             }
             _ => {
-                self.other.insert(name.to_owned(), value.to_owned());
+                // Day 5: the AOF's directives are checked (appendfsync always|everysec|no, ...).
+                let value =
+                    crate::aof::check_directive(name, value)?.unwrap_or_else(|| value.to_owned());
+                self.other.insert(name.to_owned(), value);
             }
         }
         Ok(())
     }
 
-    /// Why CONFIG SET refuses `name` = `value`, if it does. Persistence arrives on day 5:
-    /// until then CONFIG SET of `dir`, `dbfilename`, `appendonly yes` or a `save` schedule
-    /// is an error rather than an `OK` that does nothing. (A config file may still name
-    /// them, as every stock `redis.conf` does; they are kept as text and not acted on.)
+    /// Why CONFIG SET refuses `name` = `value`, if it does: RDB snapshots are not built
+    /// yet, so CONFIG SET of `dbfilename` or a `save` schedule is an error rather than an
+    /// `OK` that does nothing. (A config file may still name them, as every stock
+    /// `redis.conf` does; they are kept as text and not acted on.) Day 5's AOF settings
+    /// (`appendonly`, `dir`, `appendfsync`, ...) are accepted.
     pub fn refuses(name: &str, value: &str) -> Option<&'static str> {
-        let persistence = "go-redis does not persist data yet (AOF comes on day 5)";
+        let persistence = "go-redis does not write RDB snapshots yet";
         match name {
-            "dir" | "dbfilename" => Some(persistence),
-            "appendonly" if !value.eq_ignore_ascii_case("no") => Some(persistence),
+            "dbfilename" => Some(persistence),
             "save" if !value.trim().is_empty() => Some(persistence),
             _ => None,
         }

@@ -23,4 +23,7 @@ pub enum Error {
     /// A config file or command-line option we cannot make sense of.
     #[error("config: {0}")]
     Config(String),
+    /// Day 5: the append-only file cannot be loaded or opened.
+    #[error("AOF: {0}")]
+    Aof(#[from] crate::aof::AofError),
 }

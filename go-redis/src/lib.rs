@@ -14,8 +14,10 @@
 //! - **commands** — [`cmd`] (the command table and one file per command family).
 //!
 //! [`config`] reads a `redis.conf`-style file, and `src/bin/go-redis.rs` is the server binary.
-//! Days 5–7 (AOF, transactions and pub/sub, cluster) are still planned.
+//! Day 5 adds [`aof`], the append-only file; days 6–7 (transactions and pub/sub, cluster)
+//! are still planned.
 
+pub mod aof;
 pub mod cmd;
 pub mod config;
 pub mod connection;
@@ -58,11 +60,14 @@ pub async fn serve_database(
         shutdown_grace: std::time::Duration::from_secs(config.shutdown_timeout),
     };
     let database = Arc::new(Server::new(config, cmd::all_commands().count()));
+    // Day 5: with `appendonly yes`, replay the AOF before serving anyone.
+    aof::start(&database)?;
     let stop_expiry = tokio_util::sync::CancellationToken::new();
     let expiry = db::expire::spawn_active_expiry(database.clone(), stop_expiry.clone());
-    let handler = Arc::new(connection::RespHandler::new(database));
+    let handler = Arc::new(connection::RespHandler::new(database.clone()));
     let result = server::serve(listener, handler, options, shutdown).await;
     stop_expiry.cancel();
     let _ = expiry.await;
+    database.aof.shutdown(); // Day 5: everything logged reaches the disk
     result
 }

@@ -178,12 +178,11 @@ async fn client_output_buffer_limit_normal_cuts_a_client_off() {
 }
 
 #[tokio::test]
-async fn config_set_of_what_go_redis_does_not_act_on_is_an_error() {
+async fn config_set_of_what_go_redis_does_not_act_on_is_an_error_and_aof_settings_are_checked() {
     let server = start_with(Config::default()).await;
     let mut c = TcpStream::connect(server.addr).await.unwrap();
+    // RDB snapshots are not built: their settings are refused rather than ignored.
     for request in [
-        "CONFIG SET appendonly yes\r\n",
-        "CONFIG SET dir /tmp\r\n",
         "CONFIG SET dbfilename x.rdb\r\n",
         "CONFIG SET save \"900 1\"\r\n",
     ] {
@@ -191,10 +190,24 @@ async fn config_set_of_what_go_redis_does_not_act_on_is_an_error() {
         expect_bytes_after(
             &mut c,
             request.as_bytes(),
-            &format!("-ERR CONFIG SET failed (possibly related to argument '{name}') - go-redis does not persist data yet (AOF comes on day 5)\r\n"),
+            &format!("-ERR CONFIG SET failed (possibly related to argument '{name}') - go-redis does not write RDB snapshots yet\r\n"),
         )
         .await;
     }
+    // Day 5's AOF settings are accepted, checked, and some are fixed at start as in Redis.
+    expect_bytes_after(&mut c, b"CONFIG SET appendfsync always\r\n", "+OK\r\n").await;
+    expect_bytes_after(
+        &mut c,
+        b"CONFIG SET appendfsync sometimes\r\n",
+        "-ERR CONFIG SET failed (possibly related to argument 'appendfsync') - invalid value 'sometimes' for 'appendfsync'\r\n",
+    )
+    .await;
+    expect_bytes_after(
+        &mut c,
+        b"CONFIG SET appendfilename x.aof\r\n",
+        "-ERR CONFIG SET failed (possibly related to argument 'appendfilename') - can't set immutable config\r\n",
+    )
+    .await;
     // What is true can be set: no AOF, no snapshots.
     expect_bytes_after(&mut c, b"CONFIG SET appendonly no save \"\"\r\n", "+OK\r\n").await;
     let info = exchange(&mut c, b"INFO persistence\r\n", 1).await;

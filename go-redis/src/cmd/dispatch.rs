@@ -45,12 +45,15 @@ pub fn dispatch(server: &Server, session: &mut Session, args: &[Bytes], out: &mu
         out.error("ERR DB index is out of range");
         return Flow::Continue;
     };
+    // Day 5: cross-database writers hold the AOF's order lock (see aof::propagate).
+    let _order = crate::aof::propagate::order_guard(server, command);
     let now = now_ms();
     let locked = match command.keys {
         Keys::None => db.lock(std::iter::empty(), now),
         Keys::All => db.lock_all(now),
         Keys::Range(first, last, step) => db.lock(key_args(args, first, last, step), now),
     };
+    let reply_start = out.len(); // Day 5: where this command's reply starts
     let mut ctx = Ctx {
         db: locked,
         out,
@@ -65,6 +68,8 @@ pub fn dispatch(server: &Server, session: &mut Session, args: &[Bytes], out: &mu
         }
     };
     // ANCHOR_END: ex_dispatch
+    // Day 5: log the change to the AOF while the keys are still locked.
+    crate::aof::propagate::after_command(&mut ctx, command, args, reply_start, flow);
     over_output_limit(server, ctx.out).unwrap_or(flow)
 }
 // ANCHOR_END: dispatch
@@ -130,6 +135,7 @@ impl Executor for Server {
             authenticated: self.config.read().requirepass.is_none(),
             name: None,
             blocked: None,
+            propagate_as: None, // Day 5
             addr: stream
                 .peer_addr()
                 .map(|a| a.to_string())

@@ -99,11 +99,12 @@ fn section_memory(_server: &Server, _config: &Config, text: &mut String) {
     );
 }
 
-/// Nothing is persisted before day 5, whatever a config file said: `aof_enabled:0`.
-fn section_persistence(_server: &Server, _config: &Config, text: &mut String) {
+/// Persistence: no RDB yet; day 5's AOF fields come from [`crate::aof::write_info`].
+fn section_persistence(server: &Server, _config: &Config, text: &mut String) {
     text.push_str(
-        "# Persistence\r\nloading:0\r\nrdb_changes_since_last_save:0\r\nrdb_bgsave_in_progress:0\r\naof_enabled:0\r\naof_rewrite_in_progress:0\r\n",
+        "# Persistence\r\nloading:0\r\nrdb_changes_since_last_save:0\r\nrdb_bgsave_in_progress:0\r\n",
     );
+    crate::aof::write_info(server, text); // Day 5
 }
 
 fn section_stats(server: &Server, _config: &Config, text: &mut String) {

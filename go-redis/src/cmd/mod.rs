@@ -169,7 +169,7 @@ pub struct Ctx<'a> {
 }
 
 /// Every command family's table.
-fn families() -> [&'static [Command]; 15] {
+fn families() -> [&'static [Command]; 16] {
     [
         strings::COMMANDS,
         keys::COMMANDS,
@@ -186,6 +186,7 @@ fn families() -> [&'static [Command]; 15] {
         lcs::COMMANDS,
         blocking::BLOCKING,
         sort::COMMANDS,
+        crate::aof::rewrite::COMMANDS, // Day 5: BGREWRITEAOF
     ]
 }
 

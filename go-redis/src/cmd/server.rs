@@ -204,7 +204,11 @@ fn config(cx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
             for pair in args[2..].chunks_exact(2) {
                 let name = String::from_utf8_lossy(&pair[0]).to_ascii_lowercase();
                 let value = String::from_utf8_lossy(&pair[1]).into_owned();
-                if matches!(name.as_str(), "port" | "bind" | "databases") {
+                // Day 5: the AOF's file names are fixed at start, as in Redis.
+                if matches!(
+                    name.as_str(),
+                    "port" | "bind" | "databases" | "appendfilename" | "appenddirname"
+                ) {
                     return Err(CmdError::err(format!(
                         "CONFIG SET failed (possibly related to argument '{name}') - can't set immutable config"
                     )));
@@ -222,6 +226,13 @@ fn config(cx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
                 })?;
             }
             *config = updated;
+            drop(config);
+            // Day 5: switch the AOF on or off, apply appendfsync.
+            crate::aof::apply_config(cx.server).map_err(|e| {
+                CmdError::err(format!(
+                    "CONFIG SET failed (possibly related to argument 'appendonly') - {e}"
+                ))
+            })?;
             cx.out.ok();
         }
         "resetstat" | "rewrite" if args.len() == 2 => cx.out.ok(),

@@ -42,6 +42,9 @@ pub struct Session {
     /// Day 4: the request this client is blocked on (BLPOP ...), if any; set by the
     /// blocking commands, served by [`crate::cmd::blocking`].
     pub blocked: Option<Blocked>,
+    /// Day 5: what the AOF should log for the command now running instead of the command
+    /// itself (see [`crate::aof::propagate`]); taken after each command.
+    pub propagate_as: Option<Vec<Vec<Bytes>>>,
 }
 
 /// Day 4: a blocking command that found nothing to serve, kept to be run again.
@@ -114,6 +117,8 @@ pub struct Server {
     /// Day 4: the ids of blocked clients, each with the CLIENT UNBLOCK request waiting
     /// for it (`Some(true)`: answer an error, `Some(false)`: answer as a timeout).
     pub blocked_ids: Mutex<std::collections::HashMap<u64, Option<bool>>>,
+    /// Day 5: the append-only file (off unless `appendonly yes`; see [`crate::aof`]).
+    pub aof: crate::aof::Aof,
 }
 
 impl Server {
@@ -133,6 +138,7 @@ impl Server {
             cross_db: Mutex::new(()),
             wakeups: tokio::sync::Notify::new(),
             blocked_ids: Mutex::new(std::collections::HashMap::new()),
+            aof: crate::aof::Aof::new(),
         }
     }
 
