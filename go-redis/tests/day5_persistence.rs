@@ -58,9 +58,11 @@ impl Drop for TempDir {
 /// A configuration with the AOF on in `dir`.
 fn aof_config(dir: &Path, fsync: &str) -> Config {
     let mut config = Config::default();
-    config.set("dir", &dir.display().to_string()).unwrap();
-    config.set("appendonly", "yes").unwrap();
-    config.set("appendfsync", fsync).unwrap();
+    config
+        .set("dir", &dir.display().to_string())
+        .expect("test setup");
+    config.set("appendonly", "yes").expect("test setup");
+    config.set("appendfsync", fsync).expect("test setup");
     config
 }
 
@@ -195,17 +197,20 @@ fn incr_text(dir: &Path) -> String {
     read_dir_files(dir)
         .iter()
         .filter(|n| n.ends_with(".incr.aof"))
-        .map(|n| String::from_utf8_lossy(&std::fs::read(dir.join(n)).unwrap()).into_owned())
+        .map(|n| {
+            String::from_utf8_lossy(&std::fs::read(dir.join(n)).expect("test setup")).into_owned()
+        })
         .collect()
 }
 
 fn last_incr(dir: &Path) -> PathBuf {
-    let manifest = std::fs::read_to_string(dir.join("appendonly.aof.manifest")).unwrap();
+    let manifest =
+        std::fs::read_to_string(dir.join("appendonly.aof.manifest")).expect("test setup");
     let line = manifest
         .lines()
         .rfind(|l| l.ends_with("type i"))
         .expect("an incremental file");
-    dir.join(line.split_whitespace().nth(1).unwrap())
+    dir.join(line.split_whitespace().nth(1).expect("test setup"))
 }
 
 /// Writes one of everything, in two databases, with TTLs set every way there is, and a
@@ -254,7 +259,11 @@ async fn write_everything(addr: SocketAddr) {
     // A client blocked in BLPOP, served by another client's push: logged as an LPOP.
     let mut blocked = Client::connect(addr).await;
     let request = Frame::command([&b"BLPOP"[..], b"waiting", b"0"]).to_bytes();
-    blocked.stream.write_all(&request).await.unwrap();
+    blocked
+        .stream
+        .write_all(&request)
+        .await
+        .expect("test setup");
     // Make sure it is blocked before pushing (INFO counts blocked clients).
     for _ in 0..1000 {
         if text(&c.call(&["INFO", "clients"]).await).contains("blocked_clients:1") {
@@ -263,7 +272,7 @@ async fn write_everything(addr: SocketAddr) {
         tokio::time::sleep(Duration::from_millis(2)).await;
     }
     c.call(&["RPUSH", "waiting", "w1", "w2"]).await;
-    let served = blocked.try_call(&["PING"]).await.unwrap();
+    let served = blocked.try_call(&["PING"]).await.expect("test setup");
     assert_eq!(items(&served), vec!["waiting", "w1"]);
 }
 
@@ -706,16 +715,16 @@ fn start_real_redis(binary: &Path, dir: &Path, extra: &[&str]) -> (Process, Sock
         .spawn()
         .expect("start redis-server");
     let process = Process(child);
-    let addr: SocketAddr = format!("127.0.0.1:{port}").parse().unwrap();
+    let addr: SocketAddr = format!("127.0.0.1:{port}").parse().expect("test setup");
     common::wait_for_port(addr, Duration::from_secs(10)).expect("redis-server listening");
     (process, addr)
 }
 
 fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        std::fs::copy(entry.path(), to.join(entry.file_name())).unwrap();
+    std::fs::create_dir_all(to).expect("test setup");
+    for entry in std::fs::read_dir(from).expect("test setup") {
+        let entry = entry.expect("test setup");
+        std::fs::copy(entry.path(), to.join(entry.file_name())).expect("test setup");
     }
 }
 
@@ -842,7 +851,7 @@ fn start_binary(dir: &Path, fsync: &str) -> (Process, SocketAddr) {
         .spawn()
         .expect("start go-redis");
     let process = Process(child);
-    let addr: SocketAddr = format!("127.0.0.1:{port}").parse().unwrap();
+    let addr: SocketAddr = format!("127.0.0.1:{port}").parse().expect("test setup");
     common::wait_for_port(addr, Duration::from_secs(20)).expect("go-redis listening");
     (process, addr)
 }
@@ -872,7 +881,7 @@ async fn write_until_killed(mut process: Process, addr: SocketAddr) -> Vec<usize
     let _ = process.0.wait();
     let mut acked = Vec::new();
     for writer in writers {
-        acked.push(writer.await.unwrap());
+        acked.push(writer.await.expect("test setup"));
     }
     acked
 }

@@ -136,20 +136,7 @@ fn has_option(args: &[Bytes], options: &[&str]) -> bool {
 pub fn rewrite(name: &str, args: &[Bytes], reply: &[u8], db: &mut Locked<'_>) -> Propagate {
     let key = || args[1].clone();
     match name {
-        // ANCHOR: ex_rewrite_expire
-        "expire" | "pexpire" | "expireat" | "pexpireat" => {
-            if reply.starts_with(b":0") {
-                return Propagate::Nothing; // no key, or NX/XX/GT/LT said no
-            }
-            match db.entry(&args[1]).map(|e| e.expires_at) {
-                Some(Some(at)) => {
-                    Propagate::Replace(vec![vec![word("PEXPIREAT"), key(), number(at)]])
-                }
-                Some(None) => Propagate::Nothing,
-                None => Propagate::Replace(vec![vec![word("DEL"), key()]]), // at was past
-            }
-        }
-        // ANCHOR_END: ex_rewrite_expire
+        "expire" | "pexpire" | "expireat" | "pexpireat" => rewrite_expire(args, reply, db),
         "set" if !has_option(&args[3..], &["ex", "px", "exat", "pxat"]) => Propagate::AsIs,
         "set" | "setex" | "psetex" => match db.entry(&args[1]) {
             Some(entry) => match (&entry.value, entry.expires_at) {
@@ -215,6 +202,24 @@ pub fn rewrite(name: &str, args: &[Bytes], reply: &[u8], db: &mut Locked<'_>) ->
     }
 }
 // ANCHOR_END: rewrite
+
+// ANCHOR: rewrite_expire
+/// The EXPIRE family as an absolute `PEXPIREAT` (or the `DEL` a time in the past caused),
+/// read from the key's state after the command.
+pub fn rewrite_expire(args: &[Bytes], reply: &[u8], db: &mut Locked<'_>) -> Propagate {
+    // ANCHOR: ex_rewrite_expire
+    if reply.starts_with(b":0") {
+        return Propagate::Nothing; // no key, or NX/XX/GT/LT said no
+    }
+    let key = args[1].clone();
+    match db.entry(&args[1]).map(|e| e.expires_at) {
+        Some(Some(at)) => Propagate::Replace(vec![vec![word("PEXPIREAT"), key, number(at)]]),
+        Some(None) => Propagate::Nothing,
+        None => Propagate::Replace(vec![vec![word("DEL"), key]]), // the time was past
+    }
+    // ANCHOR_END: ex_rewrite_expire
+}
+// ANCHOR_END: rewrite_expire
 
 /// Every bulk string of a reply, in order, whatever arrays, sets or maps hold them
 /// (RESP2 or RESP3): `$3\r\nkey\r\n` → `key`. Nulls, numbers and doubles are skipped.
