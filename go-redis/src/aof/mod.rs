@@ -437,8 +437,15 @@ pub fn apply_config(server: &Server) -> Result<(), AofError> {
     server.aof.set_fsync(config.fsync);
     match (on, server.aof.is_active()) {
         (true, false) => {
-            server.aof.ensure_writer()?;
-            rewrite::start_rewrite(server, true)
+            let started = server
+                .aof
+                .ensure_writer()
+                .and_then(|()| rewrite::start_rewrite(server, true));
+            if started.is_err() {
+                // Not logging: the configuration must not say it is.
+                server.config.write().appendonly = false;
+            }
+            started
         }
         (false, true) => {
             server.aof.stop();

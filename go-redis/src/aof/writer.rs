@@ -2,7 +2,7 @@
 //!
 //! A command must not wait for the disk: a `write` can block for milliseconds, an `fsync`
 //! for tens of them. So a command only *appends* its RESP bytes to a shared buffer (a
-//! channel whose messages are already encoded: [`append`]) and goes on; one writer thread
+//! channel whose messages are already encoded: `append`) and goes on; one writer thread
 //! takes whatever has gathered, writes it with one `write`, and calls `fsync` as
 //! `appendfsync` says. Many clients' commands share one `write` and one `fsync`: that is
 //! Redis's trick too (it flushes its `aof_buf` once per event-loop turn, in `beforeSleep`).
@@ -26,7 +26,7 @@ use std::time::{Duration, Instant};
 
 use bytes::{BufMut, BytesMut};
 
-use super::{AofFile, Fsync, Shared};
+use super::{AofFile, Fsync, Pending, Shared};
 
 /// How long the writer sleeps when there is nothing to write (it still fsyncs on time).
 const IDLE: Duration = Duration::from_millis(1000);
@@ -38,6 +38,22 @@ const IDLE: Duration = Duration::from_millis(1000);
 pub(crate) fn append(shared: &Shared, db: usize, args: &[&[u8]]) -> u64 {
     let mut pending = shared.pending.lock();
     let before = pending.buf.len();
+    frame(&mut pending, db, args);
+    let added = (pending.buf.len() - before) as u64;
+    pending.appended += added;
+    let offset = pending.appended;
+    drop(pending);
+    if before == 0 {
+        // The writer was idle or has taken the last batch; otherwise it is awake already
+        // and will find these bytes before it waits again (it looks under the same lock).
+        shared.wake.notify_one();
+    }
+    offset
+}
+
+/// Adds one command to the pending bytes, after a `SELECT` if the previous command ran in
+/// another database (or if there was none since the file was opened).
+fn frame(pending: &mut Pending, db: usize, args: &[&[u8]]) {
     // ANCHOR: ex_append
     if pending.db != Some(db) {
         let index = itoa::Buffer::new().format(db).as_bytes().to_vec();
@@ -46,12 +62,6 @@ pub(crate) fn append(shared: &Shared, db: usize, args: &[&[u8]]) -> u64 {
     }
     encode_command(&mut pending.buf, args);
     // ANCHOR_END: ex_append
-    let added = (pending.buf.len() - before) as u64;
-    pending.appended += added;
-    let offset = pending.appended;
-    drop(pending);
-    shared.wake.notify_one();
-    offset
 }
 // ANCHOR_END: append
 

@@ -111,7 +111,7 @@ impl Shard {
         Some(index)
     }
 
-    /// Day 5: notes `key` in [`Shard::expired`] if it is present but expired at `now` (the
+    /// Day 5: notes `key` in `Shard::expired` if it is present but expired at `now` (the
     /// caller is about to look it up, which deletes it).
     fn note_if_expired(&mut self, key: &[u8], now: u64) {
         if let Some((_, stored, entry)) = self.map.get_full(key)
@@ -151,7 +151,7 @@ impl Shard {
     }
 
     /// Removes `key` and returns its entry (even if expired: the caller checks). An entry
-    /// whose TTL had passed is noted in [`Shard::expired`] (day 5: logged as `DEL`).
+    /// whose TTL had passed is noted in `Shard::expired` (day 5: logged as `DEL`).
     pub fn remove(&mut self, key: &[u8]) -> Option<Entry> {
         let now = super::now_ms();
         let (key, entry) = self.take(key)?;
