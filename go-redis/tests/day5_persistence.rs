@@ -173,7 +173,7 @@ async fn dump(client: &mut Client) -> BTreeMap<String, String> {
 
 /// Polls INFO until no rewrite runs (a background job, not a server start).
 async fn wait_rewrite_done(client: &mut Client) {
-    for _ in 0..1000 {
+    for _ in 0..6000 {
         let info = text(&client.call(&["INFO", "persistence"]).await);
         if info.contains("aof_rewrite_in_progress:0") {
             return;
