@@ -10,6 +10,7 @@ mod gee_orm;
 mod gee_rpc;
 mod gee_web;
 mod go_redis;
+mod go_redis_persistence;
 
 use std::process::ExitCode;
 
@@ -54,6 +55,13 @@ fn main() -> ExitCode {
         }
     }
     let mut rows = Vec::new();
+    // `go-redis --persistence`: the AOF against Redis's, instead of the command suite.
+    if std::env::args().any(|a| a == "--persistence") {
+        println!("benchmarking go-redis persistence ...");
+        rows.extend(go_redis_persistence::suite());
+        print_table(&rows);
+        return ExitCode::SUCCESS;
+    }
     for (course, suite) in SUITES {
         if wanted.as_deref().is_none_or(|w| w == *course) {
             println!("benchmarking {course} ...");
