@@ -11,6 +11,7 @@ mod gee_rpc;
 mod gee_web;
 mod go_redis;
 mod go_redis_cluster; // go-redis day 7
+mod go_redis_persistence;
 mod go_redis_rdb;
 
 use std::process::ExitCode;
@@ -58,6 +59,13 @@ fn main() -> ExitCode {
         }
     }
     let mut rows = Vec::new();
+    // `go-redis --persistence`: the AOF against Redis's, instead of the command suite.
+    if std::env::args().any(|a| a == "--persistence") {
+        println!("benchmarking go-redis persistence ...");
+        rows.extend(go_redis_persistence::suite());
+        print_table(&rows);
+        return ExitCode::SUCCESS;
+    }
     for (course, suite) in SUITES {
         if wanted.as_deref().is_none_or(|w| w == *course) {
             println!("benchmarking {course} ...");

@@ -25,7 +25,7 @@ pub struct Config {
     pub databases: usize,
     /// The password AUTH must give (`requirepass`), if any.
     pub requirepass: Option<Bytes>,
-    /// `appendonly yes|no` (AOF arrives on day 5; stored until then).
+    /// `appendonly yes|no`: whether writes are logged to the append-only file (day 5).
     pub appendonly: bool,
     /// The most clients served at once (`maxclients`); one more is answered
     /// `-ERR max number of clients reached` and closed.
@@ -67,6 +67,11 @@ impl Default for Config {
             ("dir", "."),
             ("dbfilename", "dump.rdb"),
             ("appendfilename", "appendonly.aof"),
+            // Day 5: the AOF's directory and loading policy (see crate::aof).
+            ("appenddirname", "appendonlydir"),
+            ("aof-load-truncated", "yes"),
+            ("aof-use-rdb-preamble", "no"),
+            ("aof-timestamp-enabled", "no"),
             ("io-threads", "1"),
             ("list-max-listpack-size", "-2"),
             ("hash-max-listpack-entries", "128"),
@@ -222,21 +227,22 @@ impl Config {
                 self.other.insert(name.to_owned(), text.join(" "));
             }
             _ => {
-                self.other.insert(name.to_owned(), value.to_owned());
+                // Day 5: the AOF's directives are checked (appendfsync always|everysec|no, ...).
+                let value =
+                    crate::aof::check_directive(name, value)?.unwrap_or_else(|| value.to_owned());
+                self.other.insert(name.to_owned(), value);
             }
         }
         Ok(())
     }
 
-    /// Why CONFIG SET refuses `name` = `value`, if it does: what go-redis does not act on
-    /// is an error rather than an `OK` that does nothing (`appendonly yes` until the AOF
-    /// arrives), and day 5's snapshot settings are checked as Redis checks them.
+    /// Why CONFIG SET refuses `name` = `value`, if it does: day 5's snapshot settings are
+    /// checked as Redis checks them (its AOF settings are checked by [`crate::aof`]), and
+    /// day 7's cluster topology is fixed at start.
     pub fn refuses(name: &str, value: &str) -> Option<&'static str> {
-        let persistence = "go-redis does not persist data yet (AOF comes on day 5)";
         match name {
             // Day 7: the topology is static, read at start-up.
             name if name.starts_with("cluster-") => Some("can't set immutable config"),
-            "appendonly" if !value.eq_ignore_ascii_case("no") => Some(persistence),
             // Day 5: RDB snapshots go to `dir/dbfilename`, at the `save` points.
             "dir" if !Path::new(value).is_dir() => Some("No such file or directory"),
             "dbfilename" if value.contains('/') => {

@@ -276,7 +276,11 @@ pub async fn flush(
         return Ok(());
     }
     tokio::select! {
-        written = stream.write_all(output) => written?,
+        // Day 5: replies held for the AOF's fsync (appendfsync always) wait for it first.
+        written = async {
+            output.released().await;
+            stream.write_all(output).await
+        } => written?,
         () = shutdown.cancelled() => {
             return Err(std::io::Error::new(
                 std::io::ErrorKind::Interrupted,

@@ -26,4 +26,7 @@ pub enum Error {
     /// Day 5: the RDB file at start could not be loaded.
     #[error("loading the RDB file: {0}")]
     Rdb(#[from] crate::rdb::RdbError),
+    /// Day 5: the append-only file cannot be loaded or opened.
+    #[error("AOF: {0}")]
+    Aof(#[from] crate::aof::AofError),
 }

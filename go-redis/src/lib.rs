@@ -14,11 +14,12 @@
 //! - **commands** — [`cmd`] (the command table and one file per command family).
 //!
 //! [`config`] reads a `redis.conf`-style file, and `src/bin/go-redis.rs` is the server binary.
-//! Day 5's [`rdb`] writes and reads snapshots in Redis's own RDB format (SAVE, BGSAVE,
-//! DUMP/RESTORE, loading at start); day 6 adds transactions and pub/sub ([`cmd::tx`],
-//! [`cmd::pubsub`]); [`cluster`] (day 7) spreads the keys over several nodes, Redis
-//! Cluster's way or godis's.
+//! Day 5's [`aof`] logs every write in Redis 7's append-only layout, and its [`rdb`]
+//! writes and reads snapshots in Redis's own RDB format (SAVE, BGSAVE, DUMP/RESTORE); day 6
+//! adds transactions and pub/sub ([`cmd::tx`], [`cmd::pubsub`]); [`cluster`] (day 7)
+//! spreads the keys over several nodes, Redis Cluster's way or godis's.
 
+pub mod aof;
 pub mod cluster;
 pub mod cmd;
 pub mod config;
@@ -74,17 +75,20 @@ pub async fn serve_database(
     let expiry = db::expire::spawn_active_expiry(database.clone(), stop_expiry.clone());
     // Day 5: the save points, and a last save at shutdown when they are set.
     let save_cron = rdb::snapshot::spawn_save_cron(database.clone(), stop_expiry.clone());
-    let handler = Arc::new(connection::RespHandler::new(database));
+    let handler = Arc::new(connection::RespHandler::new(database.clone()));
     let result = server::serve(listener, handler, options, shutdown).await;
     stop_expiry.cancel();
     let _ = expiry.await;
     let _ = save_cron.await;
+    database.aof.shutdown(); // Day 5: everything logged reaches the disk
     result
 }
 
-/// Day 5: loads the persisted data at start: the RDB snapshot (`dir/dbfilename`) when
-/// there is no AOF.
+/// Day 5: loads the persisted data at start, as Redis does: with `appendonly yes` and an
+/// AOF on disk, the AOF decides the data set; otherwise the RDB snapshot
+/// (`dir/dbfilename`) is loaded, and with `appendonly yes` it becomes the new AOF's base.
 fn load_persisted(database: &Server) -> Result<(), Error> {
     rdb::load_at_start(database)?;
+    aof::start(database)?;
     Ok(())
 }

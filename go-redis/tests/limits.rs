@@ -242,19 +242,34 @@ async fn client_output_buffer_soft_limit_disconnects_a_client_that_stays_over_it
 }
 
 #[tokio::test]
-async fn config_set_of_what_go_redis_does_not_act_on_is_an_error() {
+async fn config_set_checks_persistence_settings_as_redis_does() {
     let server = start_with(Config::default()).await;
     let mut c = TcpStream::connect(server.addr).await.unwrap();
-    // Day 5 made `dir`, `dbfilename` and `save` real (tests/rdb.rs covers them).
-    for request in ["CONFIG SET appendonly yes\r\n"] {
+    // Day 5 made `dir`, `dbfilename`, `save` and `appendonly` real (tests/rdb.rs and
+    // tests/day5_persistence.rs cover them); nothing is refused for not being built.
+    for request in ["CONFIG SET dbfilename a/b.rdb\r\n"] {
         let name = request.split_whitespace().nth(2).unwrap_or_default();
         expect_bytes_after(
             &mut c,
             request.as_bytes(),
-            &format!("-ERR CONFIG SET failed (possibly related to argument '{name}') - go-redis does not persist data yet (AOF comes on day 5)\r\n"),
+            &format!("-ERR CONFIG SET failed (possibly related to argument '{name}') - dbfilename can't be a path, just a filename\r\n"),
         )
         .await;
     }
+    // Day 5's AOF settings are accepted, checked, and some are fixed at start as in Redis.
+    expect_bytes_after(&mut c, b"CONFIG SET appendfsync always\r\n", "+OK\r\n").await;
+    expect_bytes_after(
+        &mut c,
+        b"CONFIG SET appendfsync sometimes\r\n",
+        "-ERR CONFIG SET failed (possibly related to argument 'appendfsync') - invalid value 'sometimes' for 'appendfsync'\r\n",
+    )
+    .await;
+    expect_bytes_after(
+        &mut c,
+        b"CONFIG SET appendfilename x.aof\r\n",
+        "-ERR CONFIG SET failed (possibly related to argument 'appendfilename') - can't set immutable config\r\n",
+    )
+    .await;
     // What is true can be set: no AOF, no snapshots.
     expect_bytes_after(&mut c, b"CONFIG SET appendonly no save \"\"\r\n", "+OK\r\n").await;
     let info = exchange(&mut c, b"INFO persistence\r\n", 1).await;

@@ -169,7 +169,12 @@ pub fn test_all(root: &Path, curriculum: &Curriculum) -> Result<bool> {
 }
 
 /// `cargo xtask bench [<crate>]`: the side-by-side benchmarks, in release mode.
-pub fn bench(root: &Path, curriculum: &Curriculum, krate: Option<&str>) -> Result<()> {
+pub fn bench(
+    root: &Path,
+    curriculum: &Curriculum,
+    krate: Option<&str>,
+    options: &[String],
+) -> Result<()> {
     if let Some(k) = krate {
         curriculum.course(k)?;
     }
@@ -183,6 +188,7 @@ pub fn bench(root: &Path, curriculum: &Curriculum, krate: Option<&str>) -> Resul
     if let Some(k) = krate {
         cmd.arg(k);
     }
+    cmd.args(options);
     if !util::status(&mut cmd)?.success() {
         bail!("the benchmarks failed");
     }

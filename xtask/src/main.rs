@@ -98,6 +98,9 @@ enum Command {
     Bench {
         /// Only this course.
         krate: Option<String>,
+        /// Options for the course's suite, e.g. `go-redis --persistence` (the AOF against Redis).
+        #[arg(allow_hyphen_values = true, trailing_var_arg = true)]
+        options: Vec<String>,
     },
     /// Runs the Redis TCL suite (a 7.0.15 test tree at DIR) against go-redis and prints a table.
     RedisSuite {
@@ -188,7 +191,9 @@ fn real_main() -> Result<bool> {
             exercise::check(&root, &curriculum, krate.as_deref(), day, dir)
         }
         Command::Docs { open } => book::build(&root, &curriculum, open).map(|()| true),
-        Command::Bench { krate } => ci::bench(&root, &curriculum, krate.as_deref()).map(|()| true),
+        Command::Bench { krate, options } => {
+            ci::bench(&root, &curriculum, krate.as_deref(), &options).map(|()| true)
+        }
         Command::RedisSuite { tests, unit } => redis_suite::run(&root, &tests, &unit),
         Command::Sync => book::sync(&root, &curriculum).map(|()| true),
         Command::WasmTestRunner { args } => wasm::test_runner(&root, &args),

@@ -16,7 +16,7 @@ use tokio_util::sync::CancellationToken;
 use super::{Ctx, Keys, NO_AUTH};
 use crate::connection::{Conn, Executor, Flow, OutputLimit};
 use crate::db::clients::Client;
-use crate::db::{ReplyMode, Server, Session, now_ms};
+use crate::db::{Server, Session, now_ms};
 use crate::resp::{Output, ReplyWriter};
 
 // ANCHOR: dispatch
@@ -57,6 +57,8 @@ pub fn dispatch(server: &Server, session: &mut Session, args: &[Bytes], out: &mu
         out.error("ERR DB index is out of range");
         return Flow::Continue;
     };
+    // Day 5: cross-database writers hold the AOF's order lock (see aof::propagate).
+    let _order = crate::aof::propagate::order_guard(server, command);
     let now = now_ms();
     let locked = match command.keys {
         Keys::None => db.lock(std::iter::empty(), now),
@@ -83,6 +85,9 @@ pub fn dispatch(server: &Server, session: &mut Session, args: &[Bytes], out: &mu
     if command.flags & super::WRITE != 0 {
         server.rdb.add_change();
     }
+    // Day 5: log the change to the AOF while the keys are still locked (it reads the
+    // reply, so this comes before CLIENT REPLY may drop it).
+    crate::aof::propagate::after_command(&mut ctx, command, args, reply_mark, flow);
     if !ctx.session.tx.executing {
         // Day 3: CLIENT REPLY OFF|SKIP (inside EXEC, the EXEC reply as a whole is what counts).
         super::client::after_command(ctx.session, args, ctx.out, reply_mark);
@@ -165,20 +170,10 @@ impl Executor for Server {
         };
         let client = std::sync::Arc::new(Client::new(id, addr.clone(), laddr, fd));
         self.clients.register(client.clone());
-        Ok(Session {
-            id,
-            db: 0,
-            authenticated: self.config.read().requirepass.is_none(),
-            name: None,
-            blocked: None,
-            addr,
+        Ok(Session::new(
             client,
-            paused: None,
-            reply: ReplyMode::On,
-            monitor: None,
-            tx: Default::default(),     // Day 6
-            pubsub: Default::default(), // Day 6
-        })
+            self.config.read().requirepass.is_none(),
+        ))
     }
 
     fn connection_token(

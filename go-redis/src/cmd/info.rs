@@ -104,12 +104,12 @@ fn section_memory(_server: &Server, _config: &Config, text: &mut String) {
     );
 }
 
-/// Persistence: day 5's RDB fields; no AOF yet, whatever a config file said.
+/// Persistence: day 5's RDB fields ([`crate::rdb::snapshot::info_fields`]) and AOF fields
+/// ([`crate::aof::write_info`]).
 fn section_persistence(server: &Server, _config: &Config, text: &mut String) {
     text.push_str("# Persistence\r\nloading:0\r\n");
-    // Day 5: rdb_changes_since_last_save, rdb_bgsave_in_progress, rdb_last_save_time, ...
-    crate::rdb::snapshot::info_fields(server, text);
-    text.push_str("aof_enabled:0\r\naof_rewrite_in_progress:0\r\n");
+    crate::rdb::snapshot::info_fields(server, text); // Day 5
+    crate::aof::write_info(server, text); // Day 5
 }
 
 fn section_stats(server: &Server, _config: &Config, text: &mut String) {

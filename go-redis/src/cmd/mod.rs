@@ -209,6 +209,7 @@ fn families() -> Vec<&'static [Command]> {
         // Day 5: snapshots, DUMP/RESTORE.
         snapshot::COMMANDS,
         dump::COMMANDS,
+        crate::aof::rewrite::COMMANDS, // Day 5: BGREWRITEAOF
     ]
 }
 

@@ -231,6 +231,13 @@ fn config(cx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
                 })?;
             }
             *config = updated;
+            drop(config);
+            // Day 5: switch the AOF on or off, apply appendfsync.
+            crate::aof::apply_config(cx.server).map_err(|e| {
+                CmdError::err(format!(
+                    "CONFIG SET failed (possibly related to argument 'appendonly') - {e}"
+                ))
+            })?;
             cx.out.ok();
         }
         "resetstat" | "rewrite" if args.len() == 2 => cx.out.ok(),

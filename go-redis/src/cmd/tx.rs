@@ -95,7 +95,10 @@ pub fn intercept(
         return None;
     }
     if command.name == "exec" {
-        return Some(exec_queue(server, session, out));
+        let flow = exec_queue(server, session, out);
+        // Day 5: close the transaction in the AOF if it changed anything.
+        crate::aof::propagate::end_transaction(server, session, out);
+        return Some(flow);
     }
     if !session.tx.aborted
         && let Some(queue) = session.tx.queue.as_mut()

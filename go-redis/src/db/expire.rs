@@ -59,10 +59,16 @@ pub fn active_expire_cycle(server: &Server) -> usize {
     let start = Instant::now();
     let mut rng = rand::rng();
     let mut total = 0;
-    for db in server.dbs() {
+    for (index, db) in server.dbs().iter().enumerate() {
         for shard in db.shards() {
             loop {
-                let (sampled, deleted) = expire_sample(&mut shard.lock(), now_ms(), &mut rng);
+                let mut locked = shard.lock();
+                let (sampled, deleted) = expire_sample(&mut locked, now_ms(), &mut rng);
+                // Day 5: the AOF logs each expired key as DEL, while the shard is locked.
+                for key in locked.expired.drain(..) {
+                    crate::aof::propagate::expired(server, index, &key);
+                }
+                drop(locked);
                 total += deleted;
                 // Go again only while more than a quarter of the sample was expired.
                 if sampled == 0 || deleted * 4 <= sampled || start.elapsed() > BUDGET {

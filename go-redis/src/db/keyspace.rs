@@ -76,6 +76,9 @@ pub struct Entry {
 pub struct Shard {
     pub(crate) map: IndexMap<Bytes, Entry, Hasher>,
     pub(crate) expires: IndexSet<Bytes, Hasher>,
+    /// Day 5: keys deleted because their TTL passed, until the command that holds this
+    /// shard logs them to the AOF as `DEL` ([`Locked::drain_expired`]).
+    pub(crate) expired: Vec<Bytes>,
 }
 
 impl Shard {
@@ -99,11 +102,23 @@ impl Shard {
     pub fn live_index(&mut self, key: &[u8], now: u64) -> Option<usize> {
         let index = self.map.get_index_of(key)?;
         if self.map[index].expires_at.is_some_and(|at| at <= now) {
-            self.map.swap_remove_index(index);
-            self.expires.swap_remove(key);
+            if let Some((key, _)) = self.map.swap_remove_index(index) {
+                self.expires.swap_remove(&key);
+                self.expired.push(key); // Day 5: logged as DEL
+            }
             return None;
         }
         Some(index)
+    }
+
+    /// Day 5: notes `key` in `Shard::expired` if it is present but expired at `now` (the
+    /// caller is about to look it up, which deletes it).
+    fn note_if_expired(&mut self, key: &[u8], now: u64) {
+        if let Some((_, stored, entry)) = self.map.get_full(key)
+            && entry.expires_at.is_some_and(|at| at <= now)
+        {
+            self.expired.push(stored.clone());
+        }
     }
 
     /// Stores `value` under `key`, dropping any TTL unless `keep_ttl`.
@@ -135,13 +150,24 @@ impl Shard {
         self.map.insert(key, entry);
     }
 
-    /// Removes `key` and returns its entry (even if expired: the caller checks).
+    /// Removes `key` and returns its entry (even if expired: the caller checks). An entry
+    /// whose TTL had passed is noted in `Shard::expired` (day 5: logged as `DEL`).
     pub fn remove(&mut self, key: &[u8]) -> Option<Entry> {
-        let entry = self.map.swap_remove(key)?;
-        if entry.expires_at.is_some() {
-            self.expires.swap_remove(key);
+        let now = super::now_ms();
+        let (key, entry) = self.take(key)?;
+        if entry.expires_at.is_some_and(|at| at <= now) {
+            self.expired.push(key);
         }
         Some(entry)
+    }
+
+    /// Removes `key`, returning the stored key and its entry, noting nothing.
+    fn take(&mut self, key: &[u8]) -> Option<(Bytes, Entry)> {
+        let (_, key, entry) = self.map.swap_remove_full(key)?;
+        if entry.expires_at.is_some() {
+            self.expires.swap_remove(&key);
+        }
+        Some((key, entry))
     }
 
     /// Sets or clears the expiry of an existing `key`.
@@ -353,7 +379,11 @@ impl<'a> Locked<'a> {
     /// The live entry of `key`, if any (lazy expiry applies).
     pub fn entry(&mut self, key: &[u8]) -> Option<&mut Entry> {
         let now = self.now;
-        self.shard(key).lookup(key, now)
+        let shard = self.shard(key);
+        if !shard.expires.is_empty() {
+            shard.note_if_expired(key, now); // Day 5: an expiry is logged as DEL
+        }
+        shard.lookup(key, now)
     }
 
     /// The live value of `key`, if any.
@@ -392,8 +422,38 @@ impl<'a> Locked<'a> {
     /// Removes `key`, returning its entry if it was live.
     pub fn remove(&mut self, key: &[u8]) -> Option<Entry> {
         let now = self.now;
-        let entry = self.shard(key).remove(key)?;
-        entry.expires_at.is_none_or(|at| at > now).then_some(entry)
+        let shard = self.shard(key);
+        let (key, entry) = shard.take(key)?;
+        if entry.expires_at.is_some_and(|at| at <= now) {
+            shard.expired.push(key); // Day 5: logged as DEL
+            return None;
+        }
+        Some(entry)
+    }
+
+    /// Day 5: hands every key the held shards deleted because their TTL passed to `f` (the
+    /// AOF logs each as `DEL`), and forgets them.
+    pub fn drain_expired(&mut self, mut f: impl FnMut(Bytes)) {
+        let mut drain = |shard: &mut Shard| {
+            for key in shard.expired.drain(..) {
+                f(key);
+            }
+        };
+        match &mut self.guards {
+            Guards::None => {}
+            Guards::One(_, g) => {
+                if !g.expired.is_empty() {
+                    drain(g);
+                }
+            }
+            Guards::Many(list) => {
+                for (_, g) in list.iter_mut() {
+                    if !g.expired.is_empty() {
+                        drain(g);
+                    }
+                }
+            }
+        }
     }
 
     /// Puts a whole entry (value + TTL) under `key`.

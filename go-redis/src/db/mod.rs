@@ -58,6 +58,32 @@ pub struct Session {
     pub tx: watch::TxState,
     /// Day 6: the client's pub/sub subscriptions; see [`crate::cmd::pubsub`].
     pub pubsub: hub::Subscriptions,
+    /// Day 5: what the AOF should log for the command now running instead of the command
+    /// itself (see [`crate::aof::propagate`]); taken after each command.
+    pub propagate_as: Option<Vec<Vec<Bytes>>>,
+}
+
+impl Session {
+    /// A fresh session for client `client` (registered or not): database 0, nothing
+    /// selected, subscribed, queued or held. The connection (and day 5's AOF loader, a
+    /// client nobody answers) start from here, and each later day's state starts empty.
+    pub fn new(client: std::sync::Arc<clients::Client>, authenticated: bool) -> Self {
+        Self {
+            id: client.id,
+            db: 0,
+            authenticated,
+            name: None,
+            addr: client.addr.clone(),
+            blocked: None,
+            client,
+            paused: None,
+            reply: ReplyMode::On,
+            monitor: None,
+            tx: Default::default(),
+            pubsub: Default::default(),
+            propagate_as: None,
+        }
+    }
 }
 
 /// Day 3: whether replies are sent (CLIENT REPLY).
@@ -160,6 +186,8 @@ pub struct Server {
     pub hub: hub::Hub,
     /// Day 5: the snapshot state (changes since the last save, BGSAVE in progress).
     pub rdb: crate::rdb::RdbState,
+    /// Day 5: the append-only file (off unless `appendonly yes`; see [`crate::aof`]).
+    pub aof: crate::aof::Aof,
 }
 
 impl Server {
@@ -186,6 +214,7 @@ impl Server {
             watches: Default::default(), // Day 6
             hub: Default::default(), // Day 6
             rdb: Default::default(),
+            aof: crate::aof::Aof::new(),
         }
     }
 

@@ -163,6 +163,9 @@ pub struct TxState {
     pub watched: Vec<WatchedKey>,
     /// True while EXEC runs the queue (its commands already hold the exclusive turn).
     pub executing: bool,
+    /// Day 5: this EXEC has written `MULTI` to the AOF (at its first change), so `EXEC`
+    /// must follow when it ends.
+    pub logged_multi: bool,
 }
 
 impl TxState {

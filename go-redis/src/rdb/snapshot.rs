@@ -255,7 +255,7 @@ pub fn load_bytes(server: &Server, data: &[u8]) -> Result<LoadStats, RdbError> {
 /// then the source of truth, as in Redis). A file that is there but cannot be read is an
 /// error: starting empty would silently lose the data in it.
 pub fn load_at_start(server: &Server) -> Result<Option<LoadStats>, RdbError> {
-    if server.config.read().appendonly {
+    if crate::aof::decides_data_set(server) {
         return Ok(None);
     }
     let path = rdb_path(server);

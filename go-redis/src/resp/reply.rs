@@ -136,6 +136,9 @@ impl ReplyWriter for BytesMut {
 pub struct Output {
     buf: BytesMut,
     resp3: bool,
+    /// Day 5: the replies may not be sent before this counter reaches this value (the
+    /// AOF's offset on disk under `appendfsync always`).
+    hold: Option<(tokio::sync::watch::Receiver<u64>, u64)>,
 }
 
 impl Output {
@@ -144,6 +147,24 @@ impl Output {
         Self {
             buf: BytesMut::with_capacity(capacity),
             resp3: false,
+            hold: None,
+        }
+    }
+
+    /// Day 5: holds the replies written so far until `counter` reaches `at`: the
+    /// connection waits for it ([`Output::released`]) before it writes them to the client.
+    pub fn hold_until(&mut self, counter: tokio::sync::watch::Receiver<u64>, at: u64) {
+        let later = self.hold.as_ref().is_none_or(|(_, held)| at >= *held);
+        if later {
+            self.hold = Some((counter, at));
+        }
+    }
+
+    /// Day 5: waits until the replies may be sent (at once when nothing holds them; also
+    /// when whatever publishes the counter is gone).
+    pub async fn released(&mut self) {
+        if let Some((mut counter, at)) = self.hold.take() {
+            let _ = counter.wait_for(|&now| now >= at).await;
         }
     }
 
