@@ -18,7 +18,7 @@ use std::time::Duration;
 
 use go_redis::Config;
 use go_redis::resp::Frame;
-use support::{TestServer, start_with};
+use support::{TestServer, real_redis_server, start_with};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
@@ -652,28 +652,6 @@ async fn config_set_appendonly_yes_starts_the_aof_with_a_rewrite() {
 }
 
 // ---- the real Redis tools ----
-
-/// A `redis-server` 7.0.15: `REDIS_SERVER`, `/usr/bin/redis-server`, or Debian's
-/// `redis-check-rdb` under the name `redis-server` (it becomes the server when so called).
-fn real_redis_server() -> Option<PathBuf> {
-    if let Some(path) = std::env::var_os("REDIS_SERVER") {
-        return Some(path.into());
-    }
-    if Path::new("/usr/bin/redis-server").is_file() {
-        return Some("/usr/bin/redis-server".into());
-    }
-    let binary = Path::new("/usr/bin/redis-check-rdb");
-    if !binary.is_file() {
-        return None;
-    }
-    let dir = std::env::temp_dir().join(format!("go-redis-day5-bin-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).ok()?;
-    let link = dir.join("redis-server");
-    if !link.exists() {
-        std::os::unix::fs::symlink(binary, &link).ok()?;
-    }
-    Some(link)
-}
 
 /// A child process, killed on drop.
 struct Process(Child);

@@ -11,7 +11,7 @@ use go_redis::Config;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
-use support::{start, start_with};
+use support::{python_with_redis, start, start_with};
 
 /// Sends `request` and reads exactly as many bytes as `expected` has, then compares.
 async fn expect(stream: &mut TcpStream, request: &str, expected: &str) {
@@ -863,25 +863,6 @@ assert r.pubsub_numsub("chan") == [("chan", 1)], r.pubsub_numsub("chan")
 ps.close()
 print("ok", "protocol", r.connection_pool.get_connection().protocol)
 "#;
-
-fn python_with_redis() -> Result<String, String> {
-    let venv = concat!(env!("CARGO_MANIFEST_DIR"), "/../target/pyvenv/bin/python");
-    let candidates = [
-        std::env::var("GO_REDIS_PYTHON").ok(),
-        Some(venv.into()),
-        Some("python3".into()),
-    ];
-    for python in candidates.into_iter().flatten() {
-        let ok = std::process::Command::new(&python)
-            .args(["-c", "import redis"])
-            .output()
-            .is_ok_and(|o| o.status.success());
-        if ok {
-            return Ok(python);
-        }
-    }
-    Err("no python3 with the `redis` package (pip install redis, or set GO_REDIS_PYTHON)".into())
-}
 
 #[tokio::test]
 async fn redis_py_transactions_and_pubsub() {

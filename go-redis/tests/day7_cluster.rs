@@ -20,7 +20,7 @@ use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
-use support::{bulk, exchange, simple};
+use support::{bulk, exchange, python_with_redis, simple};
 
 // With three nodes the slots split 0-5460, 5461-10921, 10922-16383, so:
 /// A key of node 0 (slot 3300).
@@ -384,27 +384,6 @@ async fn redis_benchmark_cluster_completes_against_three_nodes() {
         };
         assert!(keys > 0, "node {} got no key", node.port);
     }
-}
-
-/// The Python interpreter with redis-py: `GO_REDIS_PYTHON`, else the venv `cargo xtask`
-/// installs at `target/pyvenv`, else `python3`.
-fn python_with_redis() -> Result<String, String> {
-    let venv = concat!(env!("CARGO_MANIFEST_DIR"), "/../target/pyvenv/bin/python");
-    let candidates = [
-        std::env::var("GO_REDIS_PYTHON").ok(),
-        Some(venv.into()),
-        Some("python3".into()),
-    ];
-    for python in candidates.into_iter().flatten() {
-        let ok = std::process::Command::new(&python)
-            .args(["-c", "from redis.cluster import RedisCluster"])
-            .output()
-            .is_ok_and(|o| o.status.success());
-        if ok {
-            return Ok(python);
-        }
-    }
-    Err("no python3 with the `redis` package (pip install redis, or set GO_REDIS_PYTHON)".into())
 }
 
 const PY_CLUSTER: &str = r#"

@@ -15,7 +15,6 @@
 mod support;
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
@@ -24,28 +23,6 @@ use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
-
-/// A `redis-server` to compare with: `REDIS_SERVER`, `/usr/bin/redis-server`, or Debian's
-/// `redis-check-rdb` under the name `redis-server` (it becomes the server when so called).
-fn real_redis_server() -> Option<PathBuf> {
-    if let Some(path) = std::env::var_os("REDIS_SERVER") {
-        return Some(path.into());
-    }
-    if Path::new("/usr/bin/redis-server").is_file() {
-        return Some("/usr/bin/redis-server".into());
-    }
-    let binary = Path::new("/usr/bin/redis-check-rdb");
-    if !binary.is_file() {
-        return None;
-    }
-    let dir = std::env::temp_dir().join("go-redis-differential-bin");
-    std::fs::create_dir_all(&dir).ok()?;
-    let link = dir.join("redis-server");
-    if !link.exists() {
-        std::os::unix::fs::symlink(binary, &link).ok()?;
-    }
-    Some(link)
-}
 
 /// The real server, killed on drop.
 struct RealRedis(Child);
@@ -406,7 +383,7 @@ fn normalize(name: &str, frame: Frame) -> Frame {
 #[tokio::test]
 #[ignore = "needs the real redis-server (Debian's redis-tools); run with --ignored"]
 async fn same_replies_as_redis_7_0_15() {
-    let Some(redis_server) = real_redis_server() else {
+    let Some(redis_server) = support::real_redis_server() else {
         eprintln!("SKIPPED: no redis-server (install Debian's redis-tools)");
         return;
     };

@@ -16,7 +16,7 @@ use go_redis::Config;
 use go_redis::rdb::decode::read_rdb;
 use redis::AsyncCommands;
 use redis::aio::MultiplexedConnection;
-use support::{TestServer, start_with};
+use support::{TestServer, real_redis_server, start_with};
 
 /// A fresh, empty directory for one test's files, removed when dropped.
 struct TempDir(PathBuf);
@@ -71,30 +71,6 @@ async fn stop(mut server: TestServer) {
         let _ = stop.send(());
     }
     let _ = (&mut server.task).await;
-}
-
-/// A `redis-server` 7.0.15: `REDIS_SERVER`, `/usr/bin/redis-server`, or Debian's
-/// `redis-check-rdb` under the name `redis-server`.
-fn real_redis_server() -> Option<PathBuf> {
-    if let Some(path) = std::env::var_os("REDIS_SERVER") {
-        return Some(path.into());
-    }
-    if Path::new("/usr/bin/redis-server").is_file() {
-        return Some("/usr/bin/redis-server".into());
-    }
-    let binary = Path::new("/usr/bin/redis-check-rdb");
-    if !binary.is_file() {
-        return None;
-    }
-    let dir = std::env::temp_dir().join("go-redis-rdb-bin");
-    std::fs::create_dir_all(&dir).ok()?;
-    let link = dir.join("redis-server");
-    // Tests run in parallel: another one may have just made the link.
-    match std::os::unix::fs::symlink(binary, &link) {
-        Ok(()) => Some(link),
-        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Some(link),
-        Err(_) => None,
-    }
 }
 
 /// A real Redis serving `dir/dump.rdb`, killed on drop.

@@ -10,7 +10,7 @@ use std::time::Duration;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
-use support::start;
+use support::{python_with_redis, start};
 
 /// Sends `request` and reads exactly as many bytes as `expected` has, then compares.
 async fn expect(stream: &mut TcpStream, request: &str, expected: &str) {
@@ -213,28 +213,6 @@ p.set("a", 1).incr("a").get("a")
 assert p.execute() == [True, 2, "2"]
 print("ok", "protocol", r.connection_pool.get_connection().protocol)
 "#;
-
-/// The Python interpreter with redis-py: `GO_REDIS_PYTHON`, else a venv at
-/// `target/pyvenv` (`python3 -m venv target/pyvenv && target/pyvenv/bin/pip install redis`),
-/// else `python3`. `None` (with the reason) when none can `import redis`.
-fn python_with_redis() -> Result<String, String> {
-    let venv = concat!(env!("CARGO_MANIFEST_DIR"), "/../target/pyvenv/bin/python");
-    let candidates = [
-        std::env::var("GO_REDIS_PYTHON").ok(),
-        Some(venv.into()),
-        Some("python3".into()),
-    ];
-    for python in candidates.into_iter().flatten() {
-        let ok = std::process::Command::new(&python)
-            .args(["-c", "import redis"])
-            .output()
-            .is_ok_and(|o| o.status.success());
-        if ok {
-            return Ok(python);
-        }
-    }
-    Err("no python3 with the `redis` package (pip install redis, or set GO_REDIS_PYTHON)".into())
-}
 
 #[tokio::test]
 async fn redis_py_with_default_settings_resp2_and_resp3() {

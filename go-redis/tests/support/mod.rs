@@ -96,3 +96,50 @@ pub fn simple(text: &str) -> Frame {
 pub fn bulk(text: &str) -> Frame {
     Frame::Bulk(bytes::Bytes::copy_from_slice(text.as_bytes()))
 }
+
+/// A `redis-server` 7.0.15 to compare with: `REDIS_SERVER`, `/usr/bin/redis-server`, or
+/// Debian's `redis-check-rdb` under the name `redis-server` (it becomes the server when so
+/// called: a symlink in a per-process temp directory). `None` when redis-tools is absent.
+pub fn real_redis_server() -> Option<std::path::PathBuf> {
+    if let Some(path) = std::env::var_os("REDIS_SERVER") {
+        return Some(path.into());
+    }
+    if std::path::Path::new("/usr/bin/redis-server").is_file() {
+        return Some("/usr/bin/redis-server".into());
+    }
+    let binary = std::path::Path::new("/usr/bin/redis-check-rdb");
+    if !binary.is_file() {
+        return None;
+    }
+    let dir = std::env::temp_dir().join(format!("go-redis-real-bin-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).ok()?;
+    let link = dir.join("redis-server");
+    // Tests run in parallel: another one may have just made the link.
+    match std::os::unix::fs::symlink(binary, &link) {
+        Ok(()) => Some(link),
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Some(link),
+        Err(_) => None,
+    }
+}
+
+/// The Python interpreter with redis-py: `GO_REDIS_PYTHON`, else the venv xtask makes at
+/// `target/pyvenv` (`python3 -m venv target/pyvenv && target/pyvenv/bin/pip install redis`),
+/// else `python3`. `Err` (with the reason) when none can `import redis`.
+pub fn python_with_redis() -> Result<String, String> {
+    let venv = concat!(env!("CARGO_MANIFEST_DIR"), "/../target/pyvenv/bin/python");
+    let candidates = [
+        std::env::var("GO_REDIS_PYTHON").ok(),
+        Some(venv.into()),
+        Some("python3".into()),
+    ];
+    for python in candidates.into_iter().flatten() {
+        let ok = std::process::Command::new(&python)
+            .args(["-c", "import redis"])
+            .output()
+            .is_ok_and(|o| o.status.success());
+        if ok {
+            return Ok(python);
+        }
+    }
+    Err("no python3 with the `redis` package (pip install redis, or set GO_REDIS_PYTHON)".into())
+}
