@@ -8,11 +8,12 @@
 //! million commands each, 200,000 keys) and its loading speed is measured: bytes of log per
 //! second from the process start to the first `PONG`.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use crate::Row;
+use crate::go_redis::{build_go_redis, median, real_redis_server};
 
 /// Runs the suite and returns its rows.
 pub fn suite() -> Vec<Row> {
@@ -172,16 +173,6 @@ fn run() -> Result<Vec<Row>, String> {
     Ok(rows)
 }
 
-fn median(values: &[f64]) -> f64 {
-    let mut v = values.to_vec();
-    v.sort_by(|a, b| a.total_cmp(b));
-    match v.len() {
-        0 => 0.0,
-        n if n % 2 == 1 => v[n / 2],
-        n => (v[n / 2 - 1] + v[n / 2]) / 2.0,
-    }
-}
-
 /// One redis-benchmark run of `test`: requests per second.
 fn benchmark(port: u16, test: &str, pipeline: usize) -> Result<f64, String> {
     let output = Command::new("taskset")
@@ -208,43 +199,4 @@ fn benchmark(port: u16, test: &str, pipeline: usize) -> Result<f64, String> {
         })
         .next()
         .ok_or_else(|| format!("redis-benchmark printed no result:\n{text}"))
-}
-
-/// A `redis-server` (Debian's `redis-check-rdb` under that name).
-fn real_redis_server() -> Result<PathBuf, String> {
-    let binary = Path::new("/usr/bin/redis-check-rdb");
-    if !binary.is_file() || !Path::new("/usr/bin/redis-benchmark").is_file() {
-        return Err("redis-tools is not installed (apt-get install -y redis-tools)".into());
-    }
-    let dir = std::env::temp_dir().join("go-redis-bench-bin");
-    std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
-    let link = dir.join("redis-server");
-    if !link.exists() {
-        std::os::unix::fs::symlink(binary, &link).map_err(|e| e.to_string())?;
-    }
-    Ok(link)
-}
-
-/// Builds go-redis's server binary in release mode and returns its path.
-fn build_go_redis() -> Result<PathBuf, String> {
-    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
-    let ok = Command::new(cargo)
-        .args([
-            "build",
-            "--release",
-            "-q",
-            "-p",
-            "go-redis",
-            "--bin",
-            "go-redis",
-        ])
-        .status()
-        .is_ok_and(|s| s.success());
-    if !ok {
-        return Err("cannot build go-redis".into());
-    }
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
-    let target =
-        std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| root.join("target"), PathBuf::from);
-    Ok(target.join("release").join("go-redis"))
 }
