@@ -21,7 +21,7 @@
 //! search costs about one cache miss per node it looks at, and a search looks at ~35 nodes
 //! in a set of 100 000. Redis puts a node's links inside the node (`level[]` at the end of
 //! `zskiplistNode`), so reading the next node costs one miss. We go one step further:
-//! a node of height `h` is `h` consecutive [`Slot`]s of one array (one slot per level), and
+//! a node of height `h` is `h` consecutive `Slot`s of one array (one slot per level), and
 //! each slot holds its link *and the score of the node it leads to*. Comparing against the
 //! next node then needs no memory access at all (the score is in the slot we are standing
 //! on); only actually moving to it costs a miss. Members and backward links, needed only
