@@ -2,9 +2,12 @@
 //! before anything is allocated.
 //!
 //! A request arrives in pieces: one `read` may hold half a command, or a hundred of them
-//! (pipelining). The parser keeps its place between reads, so a 20 000-argument `MSET`
-//! trickling in is parsed once, not re-scanned from the start on every read, and each
-//! argument is cut out of the read buffer without copying ([`BytesMut::split_to`]).
+//! (pipelining). The parser keeps its place between reads (an offset into the read buffer,
+//! and where each argument parsed so far starts and ends), so a 20 000-argument `MSET`
+//! trickling in is parsed once, not re-scanned from the start on every read. Only when a
+//! request is complete is it cut out of the buffer, once ([`BytesMut::split_to`]), and its
+//! arguments handed out as views into that one piece ([`Bytes::slice`]): no copying, and
+//! one reference-count bump per argument, which is all the bookkeeping a request costs.
 //!
 //! Two request forms exist, as in Redis's `processMultibulkBuffer` and
 //! `processInlineBuffer`:
@@ -70,8 +73,11 @@ pub enum ProtocolError {
 /// Parses requests out of a connection's read buffer, remembering where it stopped.
 #[derive(Debug, Default)]
 pub struct RequestParser {
-    /// Arguments of the multibulk being read.
-    args: Vec<Bytes>,
+    /// Where each argument of the multibulk being read lies in the read buffer: `(start,
+    /// end)` offsets from the buffer's front (kept between requests to reuse its memory).
+    spans: Vec<(usize, usize)>,
+    /// How far into the buffer the request in progress has been parsed.
+    scanned: usize,
     /// Arguments still to read in it (0 = between requests).
     remaining: usize,
     /// The length of the bulk whose `$` header was read but whose bytes were not.
@@ -99,7 +105,8 @@ impl RequestParser {
     }
 
     /// Takes the next complete request out of `buf`: `Ok(Some(args))`, or `Ok(None)` when
-    /// more bytes are needed (what was consumed so far is remembered). Empty requests
+    /// more bytes are needed (how far it got is remembered; nothing is taken out of `buf`
+    /// until a request is complete). Empty requests
     /// (`*0`, a blank inline line) are skipped. Before AUTH, the tight limits of
     /// [`RequestParser::set_unauthenticated`] apply, checked as soon as a header announces
     /// too much.
@@ -109,7 +116,7 @@ impl RequestParser {
     ) -> Result<Option<Vec<Bytes>>, ProtocolError> {
         let request = self.parse_request(buf)?;
         if self.unauthenticated {
-            let announced = self.remaining + self.args.len();
+            let announced = self.remaining + self.spans.len();
             let args = request.as_ref().map_or(0, Vec::len);
             if announced.max(args) > MAX_UNAUTHENTICATED_ARGS {
                 return Err(ProtocolError::UnauthenticatedMultibulkLength);
@@ -142,67 +149,82 @@ impl RequestParser {
                         Some(args) => return Ok(Some(args)),
                     }
                 }
-                let Some(count) = header_line(buf, ProtocolError::TooBigMultibulkCount)? else {
+                let Some((digits, next)) = header_at(buf, 0, ProtocolError::TooBigMultibulkCount)?
+                else {
                     return Ok(None);
                 };
-                let count = parse_len(&count, MAX_MULTIBULK as i64)
+                let count = parse_len(&buf[digits], MAX_MULTIBULK as i64)
                     .ok_or(ProtocolError::InvalidMultibulkLength)?;
                 if count <= 0 {
+                    buf.advance(next);
                     continue; // `*0` and `*-1` are empty requests: ignored
                 }
                 self.remaining = count as usize;
+                self.scanned = next;
+                self.spans.clear();
                 // Never trust the count for the allocation: cap the up-front reservation.
-                self.args = Vec::with_capacity(self.remaining.min(1024));
+                self.spans.reserve(self.remaining.min(1024));
             }
             // ANCHOR: ex_multibulk
             while self.remaining > 0 {
                 let len = match self.bulk_len {
                     Some(len) => len,
                     None => {
-                        let Some(&first) = buf.first() else {
+                        let Some(&first) = buf.get(self.scanned) else {
                             return Ok(None);
                         };
                         if first != b'$' {
                             return Err(ProtocolError::ExpectedBulk(first));
                         }
-                        let Some(line) = header_line(buf, ProtocolError::TooBigBulkCount)? else {
+                        let Some((digits, next)) =
+                            header_at(buf, self.scanned, ProtocolError::TooBigBulkCount)?
+                        else {
                             return Ok(None);
                         };
-                        let len = parse_len(&line, MAX_BULK as i64)
+                        let len = parse_len(&buf[digits], MAX_BULK as i64)
                             .filter(|&len| len >= 0)
                             .ok_or(ProtocolError::InvalidBulkLength)?;
                         self.bulk_len = Some(len as usize);
+                        self.scanned = next;
                         len as usize
                     }
                 };
-                if buf.len() < len + 2 {
+                if buf.len() < self.scanned + len + 2 {
                     return Ok(None); // wait for the bytes: nothing allocated for them yet
                 }
-                self.args.push(buf.split_to(len).freeze());
-                buf.advance(2); // the \r\n after the bytes
+                self.spans.push((self.scanned, self.scanned + len));
+                self.scanned += len + 2; // the bytes and the \r\n after them
                 self.bulk_len = None;
                 self.remaining -= 1;
             }
-            return Ok(Some(std::mem::take(&mut self.args)));
+            // Complete: cut the request out of the buffer once; its arguments are views.
+            let request = buf.split_to(self.scanned).freeze();
+            self.scanned = 0;
+            let args = self
+                .spans
+                .iter()
+                .map(|&(start, end)| request.slice(start..end));
+            let args = args.collect();
+            self.spans.clear();
+            return Ok(Some(args));
             // ANCHOR_END: ex_multibulk
         }
     }
     // ANCHOR_END: next_request
 }
 
-/// Cuts one `*N\r\n` / `$N\r\n` header line out of `buf` and returns what follows the tag.
-fn header_line(buf: &mut BytesMut, too_big: ProtocolError) -> Result<Option<Bytes>, ProtocolError> {
-    match memchr(b'\r', buf) {
-        Some(cr) => {
-            if buf.len() < cr + 2 {
-                return Ok(None);
-            }
-            let mut line = buf.split_to(cr + 2);
-            line.truncate(cr);
-            line.advance(1); // the '*' or '$'
-            Ok(Some(line.freeze()))
-        }
-        None if buf.len() > MAX_INLINE => Err(too_big),
+/// Finds the `*N\r\n` / `$N\r\n` header line starting at `buf[from]`: the range of the
+/// digits after the tag, and the offset just past the line; `None` until the line is whole.
+fn header_at(
+    buf: &[u8],
+    from: usize,
+    too_big: ProtocolError,
+) -> Result<Option<(std::ops::Range<usize>, usize)>, ProtocolError> {
+    let line = &buf[from..];
+    match memchr(b'\r', line) {
+        Some(cr) if line.len() < cr + 2 => Ok(None),
+        Some(cr) => Ok(Some((from + 1..from + cr, from + cr + 2))),
+        None if line.len() > MAX_INLINE => Err(too_big),
         None => Ok(None),
     }
 }

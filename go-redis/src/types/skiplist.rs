@@ -14,42 +14,64 @@
 //! level 0  H -> a(1) -> b(2) -> x(2.5) -> c(3) -> d(4) -> nil
 //! ```
 //!
-//! Rust's borrow rules make doubly linked structures awkward with references, and this
-//! crate forbids `unsafe`, so nodes live in a `Vec` and links are indices into it (an
-//! *arena*). Index 0 is the header; freed slots are reused through a free list.
+//! Rust's borrow rules make linked structures awkward with references, and this crate
+//! forbids `unsafe`, so the list lives in arrays and links are indices (an *arena*).
+//!
+//! **The layout is the performance.** A big sorted set does not fit in the CPU cache, so a
+//! search costs about one cache miss per node it looks at, and a search looks at ~35 nodes
+//! in a set of 100 000. Redis puts a node's links inside the node (`level[]` at the end of
+//! `zskiplistNode`), so reading the next node costs one miss. We go one step further:
+//! a node of height `h` is `h` consecutive `Slot`s of one array (one slot per level), and
+//! each slot holds its link *and the score of the node it leads to*. Comparing against the
+//! next node then needs no memory access at all (the score is in the slot we are standing
+//! on); only actually moving to it costs a miss. Members and backward links, needed only
+//! on a score tie or when reading results, live in a parallel array.
 
 use std::cmp::Ordering;
 
 use bytes::Bytes;
-use smallvec::{SmallVec, smallvec};
 
 /// The most levels a node may have (enough for 2^64 elements at p = 1/4).
 pub const MAX_LEVEL: usize = 32;
 /// "No node": the end of a level, or the header's backward link.
 const NIL: u32 = u32::MAX;
+/// The header: a node of [`MAX_LEVEL`] slots at index 0, before every element.
 const HEAD: u32 = 0;
 
+/// One level of one node: where its link at this level leads, how far, and the score of
+/// the node it leads to (a copy, kept in step on every insert and delete).
 #[derive(Debug, Clone, Copy)]
-struct Link {
+struct Slot {
     forward: u32,
     span: u32,
+    forward_score: f64,
 }
 
-#[derive(Debug, Clone)]
-struct Node {
+const END: Slot = Slot {
+    forward: NIL,
+    span: 0,
+    forward_score: f64::INFINITY,
+};
+
+/// What a node holds besides its links, stored at the index of its first slot.
+#[derive(Debug, Clone, Default)]
+struct Element {
     member: Bytes,
     score: f64,
     backward: u32,
-    /// Most nodes have one or two levels: keep those inline, next to the node, so a search
-    /// step costs one cache miss instead of two.
-    levels: SmallVec<[Link; 2]>,
 }
 
 /// A skiplist of `(score, member)` pairs ordered by score, then member bytes.
 #[derive(Debug, Clone)]
 pub struct SkipList {
-    nodes: Vec<Node>,
-    free: Vec<u32>,
+    /// Node `x` of height `h` owns `slots[x..x + h]`: slot `x + i` is its level-`i` link.
+    slots: Vec<Slot>,
+    /// Parallel to `slots`: `elements[x]` is node `x`'s member, score and backward link
+    /// (the entries at a node's upper slots are unused).
+    elements: Vec<Element>,
+    /// `free[h]`: first slots of deleted nodes of height `h`, reused by the next insert of
+    /// that height, so the arrays do not grow under churn.
+    free: Vec<Vec<u32>>,
     tail: u32,
     len: usize,
     level: usize,
@@ -63,6 +85,7 @@ impl Default for SkipList {
 }
 
 /// Compares `(score, member)` pairs the way the skiplist orders them.
+#[cfg(test)]
 fn cmp(score_a: f64, member_a: &[u8], score_b: f64, member_b: &[u8]) -> Ordering {
     score_a
         .partial_cmp(&score_b)
@@ -73,15 +96,15 @@ fn cmp(score_a: f64, member_a: &[u8], score_b: f64, member_b: &[u8]) -> Ordering
 impl SkipList {
     /// An empty list.
     pub fn new() -> Self {
-        let head = Node {
+        let head = Element {
             member: Bytes::new(),
             score: f64::NEG_INFINITY,
             backward: NIL,
-            levels: smallvec![Link { forward: NIL, span: 0 }; MAX_LEVEL],
         };
         Self {
-            nodes: vec![head],
-            free: Vec::new(),
+            slots: vec![END; MAX_LEVEL],
+            elements: vec![head; MAX_LEVEL],
+            free: vec![Vec::new(); MAX_LEVEL + 1],
             tail: NIL,
             len: 0,
             level: 1,
@@ -113,37 +136,60 @@ impl SkipList {
         }
     }
 
-    fn link(&self, node: u32, level: usize) -> Link {
-        self.nodes[node as usize].levels[level]
+    fn slot(&self, node: u32, level: usize) -> Slot {
+        self.slots[node as usize + level]
     }
 
-    fn link_mut(&mut self, node: u32, level: usize) -> &mut Link {
-        &mut self.nodes[node as usize].levels[level]
+    fn slot_mut(&mut self, node: u32, level: usize) -> &mut Slot {
+        &mut self.slots[node as usize + level]
     }
 
+    /// Whether `slot`'s next node comes before `(score, member)`: decided by the score the
+    /// slot carries; the member (a memory access) is read only when the scores are equal.
+    fn next_is_before(&self, slot: Slot, score: f64, member: &[u8]) -> bool {
+        if slot.forward == NIL {
+            return false;
+        }
+        match slot.forward_score.partial_cmp(&score) {
+            Some(Ordering::Less) => true,
+            Some(Ordering::Greater) => false,
+            _ => self.elements[slot.forward as usize].member.as_ref() < member,
+        }
+    }
+
+    // ANCHOR: find_update
     /// For each level, the last node before `(score, member)` and its rank.
     fn find_update(&self, score: f64, member: &[u8]) -> ([u32; MAX_LEVEL], [u32; MAX_LEVEL]) {
         let mut update = [HEAD; MAX_LEVEL];
         let mut rank = [0u32; MAX_LEVEL];
         let mut x = HEAD;
+        let mut traversed = 0;
         for i in (0..self.level).rev() {
-            rank[i] = if i == self.level - 1 { 0 } else { rank[i + 1] };
             loop {
-                let next = self.link(x, i);
-                if next.forward == NIL {
+                let slot = self.slot(x, i);
+                if !self.next_is_before(slot, score, member) {
                     break;
                 }
-                let n = &self.nodes[next.forward as usize];
-                if cmp(n.score, &n.member, score, member) == Ordering::Less {
-                    rank[i] += next.span;
-                    x = next.forward;
-                } else {
-                    break;
-                }
+                traversed += slot.span;
+                x = slot.forward; // the one memory access of a step
             }
             update[i] = x;
+            rank[i] = traversed;
         }
         (update, rank)
+    }
+    // ANCHOR_END: find_update
+
+    /// A free run of `height` slots: a deleted node's, or new ones at the end.
+    fn alloc(&mut self, height: usize) -> u32 {
+        if let Some(x) = self.free[height].pop() {
+            return x;
+        }
+        let x = self.slots.len() as u32;
+        self.slots.resize(self.slots.len() + height, END);
+        self.elements
+            .resize(self.elements.len() + height, Element::default());
+        x
     }
 
     // ANCHOR: insert
@@ -155,45 +201,37 @@ impl SkipList {
             for i in self.level..level {
                 rank[i] = 0;
                 update[i] = HEAD;
-                self.link_mut(HEAD, i).span = self.len as u32;
+                self.slot_mut(HEAD, i).span = self.len as u32;
             }
             self.level = level;
         }
-        let node = Node {
+        let x = self.alloc(level);
+        self.elements[x as usize] = Element {
             member,
             score,
             backward: if update[0] == HEAD { NIL } else { update[0] },
-            levels: smallvec![Link { forward: NIL, span: 0 }; level],
-        };
-        let x = match self.free.pop() {
-            Some(slot) => {
-                self.nodes[slot as usize] = node;
-                slot
-            }
-            None => {
-                self.nodes.push(node);
-                (self.nodes.len() - 1) as u32
-            }
         };
         for i in 0..level {
-            let prev = self.link(update[i], i);
-            *self.link_mut(x, i) = Link {
-                forward: prev.forward,
+            // x takes over its predecessor's link; the predecessor now leads to x.
+            let prev = self.slot(update[i], i);
+            *self.slot_mut(x, i) = Slot {
                 span: prev.span - (rank[0] - rank[i]),
+                ..prev
             };
-            *self.link_mut(update[i], i) = Link {
+            *self.slot_mut(update[i], i) = Slot {
                 forward: x,
                 span: rank[0] - rank[i] + 1,
+                forward_score: score,
             };
         }
         for (i, u) in update.iter().enumerate().take(self.level).skip(level) {
-            self.link_mut(*u, i).span += 1;
+            self.slot_mut(*u, i).span += 1;
         }
-        let next = self.link(x, 0).forward;
+        let next = self.slot(x, 0).forward;
         if next == NIL {
             self.tail = x;
         } else {
-            self.nodes[next as usize].backward = x;
+            self.elements[next as usize].backward = x;
         }
         self.len += 1;
     }
@@ -202,12 +240,12 @@ impl SkipList {
     /// Removes `(score, member)`; returns whether it was there.
     pub fn delete(&mut self, score: f64, member: &[u8]) -> bool {
         let (update, _) = self.find_update(score, member);
-        let x = self.link(update[0], 0).forward;
+        let x = self.slot(update[0], 0).forward;
         if x == NIL {
             return false;
         }
-        let n = &self.nodes[x as usize];
-        if n.score != score || n.member != member {
+        let e = &self.elements[x as usize];
+        if e.score != score || e.member != member {
             return false;
         }
         self.unlink(x, &update);
@@ -215,32 +253,33 @@ impl SkipList {
     }
 
     fn unlink(&mut self, x: u32, update: &[u32; MAX_LEVEL]) {
+        let mut height = 0;
         for (i, &u) in update.iter().enumerate().take(self.level) {
-            let prev = self.link(u, i);
+            let prev = self.slot(u, i);
             if prev.forward == x {
-                let own = self.link(x, i);
-                *self.link_mut(u, i) = Link {
-                    forward: own.forward,
+                // The predecessor takes over x's link (and the score it carries).
+                let own = self.slot(x, i);
+                *self.slot_mut(u, i) = Slot {
                     span: prev.span + own.span - 1,
+                    ..own
                 };
+                height = i + 1;
             } else {
-                self.link_mut(u, i).span -= 1;
+                self.slot_mut(u, i).span -= 1;
             }
         }
-        let next = self.link(x, 0).forward;
-        let back = self.nodes[x as usize].backward;
+        let next = self.slot(x, 0).forward;
+        let back = self.elements[x as usize].backward;
         if next == NIL {
             self.tail = back;
         } else {
-            self.nodes[next as usize].backward = back;
+            self.elements[next as usize].backward = back;
         }
-        while self.level > 1 && self.link(HEAD, self.level - 1).forward == NIL {
+        while self.level > 1 && self.slot(HEAD, self.level - 1).forward == NIL {
             self.level -= 1;
         }
-        let node = &mut self.nodes[x as usize];
-        node.member = Bytes::new();
-        node.levels = SmallVec::new();
-        self.free.push(x);
+        self.elements[x as usize].member = Bytes::new();
+        self.free[height].push(x);
         self.len -= 1;
     }
 
@@ -250,19 +289,21 @@ impl SkipList {
         let mut x = HEAD;
         for i in (0..self.level).rev() {
             loop {
-                let next = self.link(x, i);
-                if next.forward == NIL {
+                let slot = self.slot(x, i);
+                // Move while the next node is at or before (score, member).
+                let at_or_before = slot.forward != NIL
+                    && match slot.forward_score.partial_cmp(&score) {
+                        Some(Ordering::Less) => true,
+                        Some(Ordering::Greater) => false,
+                        _ => self.elements[slot.forward as usize].member.as_ref() <= member,
+                    };
+                if !at_or_before {
                     break;
                 }
-                let n = &self.nodes[next.forward as usize];
-                if cmp(n.score, &n.member, score, member) != Ordering::Greater {
-                    rank += next.span as usize;
-                    x = next.forward;
-                } else {
-                    break;
-                }
+                rank += slot.span as usize;
+                x = slot.forward;
             }
-            if x != HEAD && self.nodes[x as usize].member == member {
+            if x != HEAD && self.elements[x as usize].member == member {
                 return rank;
             }
         }
@@ -279,10 +320,10 @@ impl SkipList {
         let mut x = HEAD;
         for i in (0..self.level).rev() {
             loop {
-                let next = self.link(x, i);
-                if next.forward != NIL && traversed + next.span as usize <= target {
-                    traversed += next.span as usize;
-                    x = next.forward;
+                let slot = self.slot(x, i);
+                if slot.forward != NIL && traversed + slot.span as usize <= target {
+                    traversed += slot.span as usize;
+                    x = slot.forward;
                 } else {
                     break;
                 }
@@ -296,7 +337,7 @@ impl SkipList {
 
     /// The first node for which `below(score, member)` is false (lower bound search).
     pub fn first_where(&self, below: impl Fn(f64, &[u8]) -> bool) -> Option<Cursor> {
-        let next = self.link(self.last_node_where(below), 0).forward;
+        let next = self.slot(self.last_node_where(below), 0).forward;
         (next != NIL).then_some(Cursor(next))
     }
 
@@ -313,11 +354,11 @@ impl SkipList {
         let mut x = HEAD;
         for i in (0..self.level).rev() {
             loop {
-                let next = self.link(x, i).forward;
-                if next != NIL {
-                    let n = &self.nodes[next as usize];
-                    if holds(n.score, &n.member) {
-                        x = next;
+                let slot = self.slot(x, i);
+                if slot.forward != NIL {
+                    let e = &self.elements[slot.forward as usize];
+                    if holds(slot.forward_score, &e.member) {
+                        x = slot.forward;
                         continue;
                     }
                 }
@@ -329,7 +370,7 @@ impl SkipList {
 
     /// The first element.
     pub fn first(&self) -> Option<Cursor> {
-        let next = self.link(HEAD, 0).forward;
+        let next = self.slot(HEAD, 0).forward;
         (next != NIL).then_some(Cursor(next))
     }
 
@@ -340,20 +381,20 @@ impl SkipList {
 
     /// The element after `at`.
     pub fn next(&self, at: Cursor) -> Option<Cursor> {
-        let next = self.link(at.0, 0).forward;
+        let next = self.slot(at.0, 0).forward;
         (next != NIL).then_some(Cursor(next))
     }
 
     /// The element before `at`.
     pub fn prev(&self, at: Cursor) -> Option<Cursor> {
-        let back = self.nodes[at.0 as usize].backward;
+        let back = self.elements[at.0 as usize].backward;
         (back != NIL).then_some(Cursor(back))
     }
 
     /// The score and member at `at`.
     pub fn get(&self, at: Cursor) -> (f64, &Bytes) {
-        let n = &self.nodes[at.0 as usize];
-        (n.score, &n.member)
+        let e = &self.elements[at.0 as usize];
+        (e.score, &e.member)
     }
 }
 
@@ -397,5 +438,59 @@ mod tests {
         assert_eq!(back.len(), model.len());
         let first_ge_50 = list.first_where(|s, _| s < 50.0).unwrap();
         assert!(list.get(first_ge_50).0 >= 50.0);
+    }
+
+    /// Random inserts and deletes with many score ties, checked against a sorted model
+    /// after every step: order both ways, ranks, positions, bounds and reuse of freed slots.
+    #[test]
+    fn random_churn_matches_a_sorted_model() {
+        let mut list = SkipList::new();
+        let mut model: Vec<(f64, Vec<u8>)> = Vec::new();
+        let mut seed = 12345u64;
+        let mut next = move || {
+            seed = seed
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            seed >> 33
+        };
+        for step in 0..3000 {
+            let score = (next() % 20) as f64;
+            let member = format!("m{}", next() % 300).into_bytes();
+            match model.iter().position(|(_, m)| *m == member) {
+                Some(i) => {
+                    let (old, _) = model.remove(i);
+                    assert!(list.delete(old, &member));
+                    assert!(!list.delete(old, &member), "deleted twice");
+                }
+                None => {
+                    list.insert(score, Bytes::from(member.clone()));
+                    model.push((score, member));
+                }
+            }
+            model.sort_by(|a, b| cmp(a.0, &a.1, b.0, &b.1));
+            assert_eq!(list.len(), model.len());
+            if step % 97 != 0 {
+                continue;
+            }
+            let forward: Vec<(f64, Vec<u8>)> =
+                std::iter::successors(list.first(), |&c| list.next(c))
+                    .map(|c| (list.get(c).0, list.get(c).1.to_vec()))
+                    .collect();
+            assert_eq!(forward, model);
+            let backward = std::iter::successors(list.last(), |&c| list.prev(c)).count();
+            assert_eq!(backward, model.len());
+            for (i, (score, member)) in model.iter().enumerate() {
+                assert_eq!(list.rank(*score, member), i + 1);
+                let at = list.by_index(i).unwrap();
+                assert_eq!(list.get(at).1.as_ref(), member.as_slice());
+            }
+            let first_ge_10 = model.iter().position(|(s, _)| *s >= 10.0);
+            let found = list
+                .first_where(|s, _| s < 10.0)
+                .map(|c| list.rank(list.get(c).0, list.get(c).1));
+            assert_eq!(found, first_ge_10.map(|i| i + 1));
+        }
+        // Freed runs are reused: churn did not grow the arrays past what the peak needed.
+        assert!(list.slots.len() < 300 * 3 + MAX_LEVEL);
     }
 }
