@@ -1022,3 +1022,50 @@ async fn a_blocked_brpoplpush_into_a_wrong_type_still_gets_wrongtype() {
     .await;
     expect(&mut s, "LRANGE src 0 -1\r\n", "*1\r\n$3\r\nfoo\r\n").await;
 }
+
+/// MONITOR shows a transaction as Redis does: MULTI, then each queued command when EXEC
+/// runs it, then EXEC; a transaction aborted at queue time shows MULTI and EXEC.
+#[tokio::test]
+async fn monitor_shows_multi_the_queued_commands_then_exec() {
+    let server = start().await;
+    let mut watcher = connect(&server).await;
+    expect(&mut watcher, "MONITOR\r\n", "+OK\r\n").await;
+    let mut c = connect(&server).await;
+    expect(&mut c, "MULTI\r\n", "+OK\r\n").await;
+    expect(&mut c, "SET foo bar\r\n", "+QUEUED\r\n").await;
+    expect(&mut c, "EXEC\r\n", "*1\r\n+OK\r\n").await;
+    expect(&mut c, "MULTI\r\n", "+OK\r\n").await;
+    expect(
+        &mut c,
+        "SYNTAX error\r\n",
+        "-ERR unknown command 'SYNTAX', with args beginning with: 'error' \r\n",
+    )
+    .await;
+    expect(
+        &mut c,
+        "EXEC\r\n",
+        "-EXECABORT Transaction discarded because of previous errors.\r\n",
+    )
+    .await;
+    let lines = support::read_frames(&mut watcher, 5).await;
+    let commands: Vec<String> = lines
+        .iter()
+        .map(|frame| match frame {
+            go_redis::resp::Frame::Simple(line) => line
+                .split_once("] ")
+                .map(|(_, c)| c.to_owned())
+                .unwrap_or_default(),
+            other => panic!("a MONITOR line, not {other:?}"),
+        })
+        .collect();
+    assert_eq!(
+        commands,
+        [
+            "\"MULTI\"",
+            "\"SET\" \"foo\" \"bar\"",
+            "\"EXEC\"",
+            "\"MULTI\"",
+            "\"EXEC\""
+        ]
+    );
+}

@@ -200,6 +200,13 @@ impl Executor for Server {
         let mark = out.len();
         let flow = match super::tx::intercept(self, session, &args, out) {
             Some(flow) => {
+                // Day 3: MONITOR sees EXEC and DISCARD after the commands they ran (queued
+                // requests show when EXEC runs them), as in Redis.
+                if let Some(command) = super::lookup(&args[0])
+                    .filter(|c| !session.tx.in_multi() && matches!(c.name, "exec" | "discard"))
+                {
+                    super::monitor::feed(self, session, command, &args);
+                }
                 // Day 3: CLIENT REPLY applies to +QUEUED and to EXEC's reply as well.
                 super::client::after_command(session, &args, out, mark);
                 flow
