@@ -319,7 +319,7 @@ fn info_line(cx: &Ctx<'_>, client: &Client, args: &[Bytes]) -> String {
         client.fd,
         String::from_utf8_lossy(&name),
         client.connected.elapsed().as_secs(),
-        activity.at.elapsed().as_secs(),
+        crate::db::now_ms().saturating_sub(activity.at) / 1000,
         if me {
             cx.session.db
         } else {

@@ -48,7 +48,11 @@ pub fn dispatch(server: &Server, session: &mut Session, args: &[Bytes], out: &mu
     // Day 3: what CLIENT LIST shows about this client.
     let sub = (args.len() > 1 && super::client::HAS_SUBCOMMANDS.contains(&command.name))
         .then(|| args[1].as_ref());
-    session.client.record(command.name, sub, out.protocol());
+    // One clock read per command serves both this record and the TTL checks below.
+    let now = now_ms();
+    session
+        .client
+        .record(command.name, sub, out.protocol(), now);
     // Day 3: CLIENT PAUSE holds this command until the pause ends (see `pause`).
     if let Some(flow) = super::pause::hold(server, session, command, args) {
         return flow;
@@ -59,7 +63,6 @@ pub fn dispatch(server: &Server, session: &mut Session, args: &[Bytes], out: &mu
     };
     // Day 5: cross-database writers hold the AOF's order lock (see aof::propagate).
     let _order = crate::aof::propagate::order_guard(server, command);
-    let now = now_ms();
     let locked = match command.keys {
         Keys::None => db.lock(std::iter::empty(), now),
         Keys::All => db.lock_all(now),

@@ -27,8 +27,9 @@ use tokio_util::sync::CancellationToken;
 pub struct Activity {
     /// The command's full name as CLIENT LIST prints it (`get`, `client|list`).
     pub command: String,
-    /// When the client last sent a command.
-    pub at: Instant,
+    /// When the client last sent a command, in Unix milliseconds: the time day 3's
+    /// dispatcher reads once per command anyway (for TTLs), so recording it is free.
+    pub at: u64,
     /// The protocol it speaks (2 or 3).
     pub resp: i64,
 }
@@ -75,7 +76,7 @@ impl Client {
             name: Mutex::new(None),
             activity: Mutex::new(Activity {
                 command: "NULL".into(),
-                at: now,
+                at: super::now_ms(),
                 resp: 2,
             }),
             closer: OnceLock::new(),
@@ -96,7 +97,7 @@ impl Client {
     /// Records the command the client is about to run, `sub` being the subcommand of a
     /// command that has them (Redis sets `lastcmd` before the call, so a client listing
     /// itself sees `cmd=client|list`). Reuses the text's buffer: no allocation per command.
-    pub fn record(&self, command: &str, sub: Option<&[u8]>, resp: i64) {
+    pub fn record(&self, command: &str, sub: Option<&[u8]>, resp: i64, now_ms: u64) {
         let mut activity = self.activity.lock();
         let text = &mut activity.command;
         text.clear();
@@ -105,7 +106,7 @@ impl Client {
             text.push('|');
             text.extend(sub.iter().map(|&b| char::from(b.to_ascii_lowercase())));
         }
-        activity.at = Instant::now();
+        activity.at = now_ms;
         activity.resp = resp;
     }
 
