@@ -42,11 +42,7 @@ pub fn suite() -> Vec<Row> {
 fn run() -> Result<Vec<Row>, String> {
     let real = real_redis_server()?;
     let ours = build_go_redis()?;
-    let reps: usize = std::env::var("GO_REDIS_BENCH_REPS")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(3)
-        .max(1);
+    let reps = reps();
     let dir = std::env::temp_dir().join(format!("go-redis-bench-{}", std::process::id()));
     std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
     let redis_port = common::free_port().map_err(|e| e.to_string())?;
@@ -117,6 +113,16 @@ fn run() -> Result<Vec<Row>, String> {
     drop(go);
     let _ = std::fs::remove_dir_all(&dir);
     Ok(rows)
+}
+
+/// How many interleaved repetitions each go-redis suite runs: `GO_REDIS_BENCH_REPS`
+/// (default 3, at least 1).
+pub(crate) fn reps() -> usize {
+    std::env::var("GO_REDIS_BENCH_REPS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(3)
+        .max(1)
 }
 
 pub(crate) fn median(values: &[f64]) -> f64 {

@@ -37,11 +37,7 @@ fn ports() -> Result<Vec<u16>, String> {
 fn run() -> Result<Vec<Row>, String> {
     let real = real_redis_server()?;
     let ours = build_go_redis()?;
-    let reps: usize = std::env::var("GO_REDIS_BENCH_REPS")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(3)
-        .max(1);
+    let reps = crate::go_redis::reps();
     let dir = std::env::temp_dir().join(format!("go-redis-cluster-bench-{}", std::process::id()));
     std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
 

@@ -98,11 +98,7 @@ fn dbsize(port: u16) -> f64 {
 fn run() -> Result<Vec<Row>, String> {
     let real = real_redis_server()?;
     let ours = build_go_redis()?;
-    let reps: usize = std::env::var("GO_REDIS_BENCH_REPS")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(3)
-        .max(1);
+    let reps = crate::go_redis::reps();
     let root = std::env::temp_dir().join(format!("go-redis-bench-aof-{}", std::process::id()));
     let dirs = [root.join("redis"), root.join("go-redis")];
     for dir in &dirs {

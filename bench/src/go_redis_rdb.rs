@@ -61,7 +61,7 @@ fn run() -> Result<Vec<Row>, String> {
     let real = real_redis_server()?;
     let ours = build_go_redis()?;
     let keys = env_usize("GO_REDIS_RDB_KEYS", 1_000_000);
-    let reps = env_usize("GO_REDIS_BENCH_REPS", 3);
+    let reps = crate::go_redis::reps();
     let load = set_commands(keys);
     let root = std::env::temp_dir().join(format!("go-redis-rdb-bench-{}", std::process::id()));
     // samples[0] = Redis, samples[1] = go-redis
