@@ -395,9 +395,9 @@ async fn same_replies_as_redis_7_0_15() {
         .ok()
         .and_then(|s| s.parse().ok())
         .unwrap_or(10_000);
-    let port = common::free_port().expect("a free port");
-    let _real = RealRedis(
-        Command::new(&redis_server)
+    let (child, port) = support::spawn_on_free_port(|port| {
+        let mut command = Command::new(&redis_server);
+        command
             .args([
                 "--port",
                 &port.to_string(),
@@ -407,11 +407,10 @@ async fn same_replies_as_redis_7_0_15() {
                 "no",
             ])
             .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("start redis-server"),
-    );
-    common::wait_for_port(("127.0.0.1", port), Duration::from_secs(10)).expect("redis-server up");
+            .stderr(Stdio::null());
+        command
+    });
+    let _real = RealRedis(child);
     let ours = support::start().await;
     let mut real = Conn::connect(([127, 0, 0, 1], port).into()).await;
     let mut mine = Conn::connect(ours.addr).await;

@@ -82,26 +82,25 @@ struct RealRedis {
 impl RealRedis {
     fn start(dir: &Path) -> Option<RealRedis> {
         let binary = real_redis_server()?;
-        let port = common::free_port().expect("a free port");
-        let child = Command::new(binary)
-            .args(["--port", &port.to_string(), "--bind", "127.0.0.1"])
-            .args([
-                "--save",
-                "",
-                "--appendonly",
-                "no",
-                "--dbfilename",
-                "dump.rdb",
-            ])
-            .arg("--dir")
-            .arg(dir)
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("start redis-server");
+        let (child, port) = support::spawn_on_free_port(|port| {
+            let mut command = Command::new(&binary);
+            command
+                .args(["--port", &port.to_string(), "--bind", "127.0.0.1"])
+                .args([
+                    "--save",
+                    "",
+                    "--appendonly",
+                    "no",
+                    "--dbfilename",
+                    "dump.rdb",
+                ])
+                .arg("--dir")
+                .arg(dir)
+                .stdout(Stdio::null())
+                .stderr(Stdio::null());
+            command
+        });
         let real = RealRedis { child, port };
-        common::wait_for_port(("127.0.0.1", port), Duration::from_secs(10))
-            .expect("redis-server up (did it refuse the RDB file?)");
         Some(real)
     }
 

@@ -143,3 +143,83 @@ pub fn python_with_redis() -> Result<String, String> {
     }
     Err("no python3 with the `redis` package (pip install redis, or set GO_REDIS_PYTHON)".into())
 }
+
+/// Starts a server process that must be told its port (the real `redis-server`, the
+/// go-redis binary) and returns it with the port it listens on. `command(port)` builds the
+/// command line.
+///
+/// A port picked in advance can be taken before the server binds it: by another test's
+/// server, or by a client's outgoing connection. Then the new server exits, and a test
+/// that only waited for "something accepts on the port" would talk to the wrong server. So
+/// this checks that the server on the port is *this* child (`INFO server`'s `process_id`)
+/// and tries a new port if the child exited. Then it waits for `PING` to answer `PONG`:
+/// Redis accepts connections *before* it has loaded its files and answers `-LOADING` to
+/// most commands until then (a test that read the data set too early saw empty databases).
+pub fn spawn_on_free_port(
+    mut command: impl FnMut(u16) -> std::process::Command,
+) -> (std::process::Child, u16) {
+    for _ in 0..10 {
+        let port = common::free_port().expect("a free port");
+        let mut child = command(port).spawn().expect("start the server process");
+        let deadline = std::time::Instant::now() + Duration::from_secs(20);
+        while std::time::Instant::now() < deadline {
+            if child.try_wait().ok().flatten().is_some() {
+                break; // it exited (the port was taken): try another
+            }
+            if serving_pid(port) == Some(child.id()) {
+                while std::time::Instant::now() < deadline && !answers_pong(port) {
+                    std::thread::sleep(Duration::from_millis(5));
+                }
+                return (child, port);
+            }
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        let _ = child.kill();
+        let _ = child.wait();
+    }
+    panic!("no server process came up on a free port in 10 tries (did it refuse its files?)");
+}
+
+/// Whether the server on `127.0.0.1:port` answers `PING` with `PONG` (not `-LOADING`).
+fn answers_pong(port: u16) -> bool {
+    use std::io::{Read, Write};
+    let addr = SocketAddr::from(([127, 0, 0, 1], port));
+    let Ok(mut stream) = std::net::TcpStream::connect_timeout(&addr, Duration::from_millis(250))
+    else {
+        return false;
+    };
+    let _ = stream.set_read_timeout(Some(Duration::from_secs(2)));
+    let mut reply = [0u8; 7];
+    stream.write_all(b"PING\r\n").is_ok()
+        && stream.read_exact(&mut reply).is_ok()
+        && &reply == b"+PONG\r\n"
+}
+
+/// The `process_id` that the Redis-speaking server on `127.0.0.1:port` reports, if any.
+fn serving_pid(port: u16) -> Option<u32> {
+    use std::io::{Read, Write};
+    let addr = SocketAddr::from(([127, 0, 0, 1], port));
+    let mut stream =
+        std::net::TcpStream::connect_timeout(&addr, Duration::from_millis(250)).ok()?;
+    stream.set_read_timeout(Some(Duration::from_secs(2))).ok()?;
+    stream
+        .write_all(b"*2\r\n$4\r\nINFO\r\n$6\r\nserver\r\n")
+        .ok()?;
+    let mut reply = Vec::new();
+    let mut chunk = [0u8; 4096];
+    loop {
+        let text = String::from_utf8_lossy(&reply);
+        if let Some(rest) = text.split("process_id:").nth(1)
+            && let Some((pid, _)) = rest.split_once("\r\n")
+        {
+            return pid.trim().parse().ok();
+        }
+        match stream.read(&mut chunk) {
+            Ok(0) | Err(_) => return None,
+            Ok(n) => reply.extend_from_slice(&chunk[..n]),
+        }
+        if reply.len() > 64 * 1024 {
+            return None;
+        }
+    }
+}
