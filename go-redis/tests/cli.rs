@@ -3,6 +3,8 @@
 
 use std::process::Command;
 
+mod support;
+
 fn go_redis(args: &[&str]) -> std::process::Output {
     Command::new(env!("CARGO_BIN_EXE_go-redis"))
         .args(args)
@@ -48,15 +50,15 @@ fn sigterm_and_sigint_exit_cleanly_despite_blocked_and_non_reading_clients() {
     use std::time::{Duration, Instant};
 
     for signal in ["-TERM", "-INT"] {
-        let port = common::free_port().expect("a free port");
-        let mut server = Command::new(env!("CARGO_BIN_EXE_go-redis"))
-            .args(["--port", &port.to_string()])
-            .env("RUST_LOG", "warn")
-            .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::null())
-            .spawn()
-            .expect("the go-redis binary starts");
-        common::wait_for_port(("127.0.0.1", port), Duration::from_secs(10)).expect("listening");
+        let (mut server, port) = support::spawn_on_free_port(|port| {
+            let mut command = Command::new(env!("CARGO_BIN_EXE_go-redis"));
+            command
+                .args(["--port", &port.to_string()])
+                .env("RUST_LOG", "warn")
+                .stdout(std::process::Stdio::null())
+                .stderr(std::process::Stdio::null());
+            command
+        });
         let addr = ("127.0.0.1", port);
         // A 1 MB value, so 64 unread GETs fill every socket buffer on the way.
         let mut setter = TcpStream::connect(addr).unwrap();
