@@ -258,6 +258,11 @@ async fn answer_buffered<E: Executor>(
             }
         }
     }
+    if !output.is_empty() && !close {
+        // Let the other connections with requests waiting run theirs first; this one
+        // writes when the scheduler comes back to it (see "Reads first, then writes").
+        tokio::task::yield_now().await;
+    }
     flush_within(stream, output, shutdown, limit).await?;
     Ok(close)
     // ANCHOR_END: ex_pipeline
