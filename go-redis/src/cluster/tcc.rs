@@ -439,13 +439,13 @@ pub fn decode_entry(items: &[Bytes]) -> Result<Entry, CmdError> {
     } else if is(kind, "list") {
         Value::List(rest.iter().cloned().collect())
     } else if is(kind, "hash") && rest.len().is_multiple_of(2) {
-        Value::Hash(
+        Value::Hash(Box::new(
             rest.chunks_exact(2)
                 .map(|p| (p[0].clone(), p[1].clone()))
                 .collect(),
-        )
+        ))
     } else if is(kind, "set") {
-        Value::Set(rest.iter().cloned().collect())
+        Value::Set(Box::new(rest.iter().cloned().collect()))
     } else if is(kind, "zset") && rest.len().is_multiple_of(2) {
         let mut zset = crate::types::ZSet::new();
         for pair in rest.chunks_exact(2) {

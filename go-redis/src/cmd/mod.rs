@@ -294,8 +294,8 @@ macro_rules! typed_access {
 }
 
 typed_access!(list, list_or_create, List, VecDeque<Bytes>, VecDeque::new());
-typed_access!(hash, hash_or_create, Hash, HashValue, HashValue::default());
-typed_access!(set, set_or_create, Set, SetValue, SetValue::default());
+typed_access!(hash, hash_or_create, Hash, Box<HashValue>, Box::default());
+typed_access!(set, set_or_create, Set, Box<SetValue>, Box::default());
 typed_access!(zset, zset_or_create, ZSet, Box<ZSet>, Box::new(ZSet::new()));
 
 /// Deletes `key` if it holds an empty list, hash, set or sorted set: Redis never keeps

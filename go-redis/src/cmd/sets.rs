@@ -223,7 +223,7 @@ enum Op {
 fn compute(cx: &mut Ctx<'_>, keys: &[Bytes], op: Op) -> Result<SetValue, CmdError> {
     let mut sets: Vec<Option<SetValue>> = Vec::with_capacity(keys.len());
     for key in keys {
-        sets.push(set(&mut cx.db, key)?.map(|s| s.clone()));
+        sets.push(set(&mut cx.db, key)?.map(|s| SetValue::clone(s)));
     }
     // ANCHOR: algebra
     let result = match op {
@@ -269,7 +269,7 @@ fn algebra_store(cx: &mut Ctx<'_>, args: &[Bytes], op: Op) -> CmdResult {
     if len == 0 {
         cx.db.remove(&args[1]);
     } else {
-        cx.db.set(&args[1], Value::Set(result), false);
+        cx.db.set(&args[1], Value::Set(Box::new(result)), false);
     }
     cx.out.int(len as i64);
     Ok(Flow::Continue)

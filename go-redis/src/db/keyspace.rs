@@ -41,10 +41,11 @@ pub enum Value {
     Str(Bytes),
     /// A list (LPUSH, RPOP, ...).
     List(VecDeque<Bytes>),
-    /// A hash.
-    Hash(HashValue),
-    /// A set.
-    Set(SetValue),
+    /// A hash (boxed, like the sorted set: an `IndexMap` is 64 bytes, and an unboxed one
+    /// would make every entry of the keyspace, strings included, that much bigger).
+    Hash(Box<HashValue>),
+    /// A set (boxed, for the same reason).
+    Set(Box<SetValue>),
     /// A sorted set.
     ZSet(Box<ZSet>),
 }

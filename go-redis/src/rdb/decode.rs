@@ -308,7 +308,7 @@ impl<'a> Decoder<'a> {
                 return Err(self.corrupt("duplicate set member"));
             }
         }
-        Ok(Value::Set(set))
+        Ok(Value::Set(Box::new(set)))
     }
 
     fn hash(&self, items: Vec<Bytes>) -> Result<Value, RdbError> {
@@ -322,7 +322,7 @@ impl<'a> Decoder<'a> {
                 return Err(self.corrupt("duplicate hash field"));
             }
         }
-        Ok(Value::Hash(hash))
+        Ok(Value::Hash(Box::new(hash)))
     }
 
     fn zset_pairs(&self, items: Vec<Bytes>) -> Result<Value, RdbError> {
