@@ -813,3 +813,49 @@ async fn damaged_copies_of_a_real_redis_file_never_crash_the_reader() {
     assert_eq!(keys, 6);
     damage_thousands_of_copies(&good);
 }
+
+/// RESTORE's IDLETIME sets a key's last-access time, which OBJECT IDLETIME reads; commands
+/// that only look at a key (TYPE, TTL, EXISTS, OBJECT) leave it alone, while reading,
+/// writing or TOUCHing it makes it fresh, as in Redis (whose TCL test checks the same with a
+/// three-second sleep; IDLETIME lets this one run without waiting).
+#[tokio::test]
+async fn object_idletime_counts_from_the_last_use_not_the_last_look() {
+    let server = start_with(Config::default()).await;
+    let mut con = server.client().await;
+    let _: () = con.set("k", "v").await.unwrap();
+    let payload: Vec<u8> = cmd(&mut con, &[b"DUMP", b"k"]).await;
+    let idle = |con: &mut MultiplexedConnection| {
+        let mut con = con.clone();
+        async move { cmd::<i64>(&mut con, &[b"OBJECT", b"IDLETIME", b"k"]).await }
+    };
+    for fresh in [
+        &[&b"GET"[..], b"k"][..],
+        &[b"TOUCH", b"k"],
+        &[b"APPEND", b"k", b"x"],
+    ] {
+        let _: () = cmd(
+            &mut con,
+            &[
+                b"RESTORE",
+                b"k",
+                b"0",
+                &payload,
+                b"REPLACE",
+                b"IDLETIME",
+                b"1000",
+            ],
+        )
+        .await;
+        assert!(idle(&mut con).await >= 1000);
+        for look in [
+            &[&b"TYPE"[..], b"k"][..],
+            &[b"TTL", b"k"],
+            &[b"EXISTS", b"k"],
+        ] {
+            let _: redis::Value = cmd(&mut con, look).await;
+        }
+        assert!(idle(&mut con).await >= 1000, "looking reset the clock");
+        let _: redis::Value = cmd(&mut con, fresh).await;
+        assert!(idle(&mut con).await < 1000, "{:?} did not", fresh[0]);
+    }
+}

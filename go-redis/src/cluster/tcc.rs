@@ -458,7 +458,7 @@ pub fn decode_entry(items: &[Bytes]) -> Result<Entry, CmdError> {
     } else {
         return Err(bad());
     };
-    Ok(Entry { value, expires_at })
+    Ok(Entry::new(value, expires_at))
 }
 
 // ANCHOR: coordinate
@@ -543,18 +543,15 @@ mod tests {
         let mut zset = crate::types::ZSet::new();
         zset.insert(b"m", 1.5);
         zset.insert(b"n", f64::INFINITY);
-        let entry = Entry {
-            value: Value::ZSet(Box::new(zset)),
-            expires_at: Some(1_700_000_000_000),
-        };
+        let entry = Entry::new(Value::ZSet(Box::new(zset)), Some(1_700_000_000_000));
         let encoded = encode_entry(&entry);
         let decoded = decode_entry(&encoded).expect("a valid entry");
         assert_eq!(encode_entry(&decoded), encoded);
         assert_eq!(decoded.expires_at, Some(1_700_000_000_000));
-        let list = Entry {
-            value: Value::List([Bytes::from_static(b"a"), Bytes::from_static(b"b")].into()),
-            expires_at: None,
-        };
+        let list = Entry::new(
+            Value::List([Bytes::from_static(b"a"), Bytes::from_static(b"b")].into()),
+            None,
+        );
         assert_eq!(
             encode_entry(&decode_entry(&encode_entry(&list)).expect("valid")),
             encode_entry(&list)

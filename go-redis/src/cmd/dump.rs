@@ -3,8 +3,9 @@
 //! DUMP answers [`crate::rdb::payload::dump`] of the value (TTL not included); RESTORE
 //! checks the payload's footer, decodes the value and stores it, with Redis's options:
 //! `REPLACE` (overwrite an existing key), `ABSTTL` (the TTL is a Unix time in ms, not a
-//! duration), `IDLETIME`/`FREQ` (eviction hints: validated as Redis does, then ignored,
-//! since go-redis keeps no LRU clock or LFU counter). The checks run in Redis's order, so
+//! duration), `IDLETIME` (the key reads as last used that many seconds ago, for OBJECT
+//! IDLETIME), `FREQ` (an LFU hint: validated as Redis does, then ignored, since go-redis
+//! keeps no LFU counter). The checks run in Redis's order, so
 //! a client gets the same error Redis would give for the same bad request.
 
 use bytes::Bytes;
@@ -89,7 +90,14 @@ fn restore(cx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
         cx.out.ok();
         return Ok(Flow::Continue);
     }
-    cx.db.put_entry(key, Entry { value, expires_at });
+    let mut entry = Entry::new(value, expires_at);
+    if let Some(idle) = idle {
+        // IDLETIME: the key reads as last used that many seconds ago.
+        entry.accessed = entry
+            .accessed
+            .saturating_sub(u32::try_from(idle).unwrap_or(u32::MAX));
+    }
+    cx.db.put_entry(key, entry);
     cx.out.ok();
     Ok(Flow::Continue)
 }

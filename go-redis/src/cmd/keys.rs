@@ -26,7 +26,7 @@ pub const COMMANDS: &[super::Command] = &[
     command!("del", -2, WRITE, (1, -1, 1), del),
     command!("unlink", -2, WRITE | FAST, (1, -1, 1), del),
     command!("exists", -2, READONLY | FAST, (1, -1, 1), exists),
-    command!("touch", -2, READONLY | FAST, (1, -1, 1), exists),
+    command!("touch", -2, READONLY | FAST, (1, -1, 1), touch),
     command!("type", 2, READONLY | FAST, (1, 1, 1), type_),
     command!("rename", 3, WRITE, (1, 2, 1), rename),
     command!("renamenx", 3, WRITE | FAST, (1, 2, 1), renamenx),
@@ -51,14 +51,25 @@ fn del(cx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
     Ok(Flow::Continue)
 }
 
+/// TOUCH: counts the keys that exist, like EXISTS, and marks them as used now.
+fn touch(cx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
+    let found = args[1..]
+        .iter()
+        .filter(|k| cx.db.entry(k).is_some())
+        .count();
+    cx.out.int(found as i64);
+    Ok(Flow::Continue)
+}
+
 fn exists(cx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
-    let found = args[1..].iter().filter(|k| cx.db.exists(k)).count();
+    // Looking does not count as using: EXISTS leaves the keys' access times alone.
+    let found = args[1..].iter().filter(|k| cx.db.peek(k).is_some()).count();
     cx.out.int(found as i64);
     Ok(Flow::Continue)
 }
 
 fn type_(cx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
-    let name = cx.db.get(&args[1]).map_or("none", |v| v.type_name());
+    let name = cx.db.peek(&args[1]).map_or("none", |e| e.value.type_name());
     cx.out.simple(name);
     Ok(Flow::Continue)
 }

@@ -6,7 +6,8 @@
 //! type (a `VecDeque`, an index map, a skiplist), so it answers the name Redis uses for the
 //! large form of each type (strings get Redis's own `int`/`embstr`/`raw` rule), and
 //! `MEMORY USAGE` is an estimate (payload plus a per-element overhead), not a measurement.
-//! These commands describe day 4's types, so they live apart from day 3's key commands.
+//! `OBJECT IDLETIME` is real: each entry keeps the second it was last used. These
+//! commands describe day 4's types, so they live apart from day 3's key commands.
 
 use bytes::Bytes;
 
@@ -95,12 +96,14 @@ fn object(cx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
         .other
         .get("maxmemory-policy")
         .is_some_and(|p| p.contains("lfu"));
-    let Some(value) = cx.db.get(&args[2]) else {
+    // OBJECT looks without touching (else IDLETIME would always answer 0).
+    let now = cx.db.now;
+    let Some(entry) = cx.db.peek(&args[2]) else {
         cx.out.null();
         return Ok(Flow::Continue);
     };
     if is(sub, "encoding") {
-        let name = encoding(value);
+        let name = encoding(&entry.value);
         cx.out.bulk(name.as_bytes());
     } else if is(sub, "refcount") {
         cx.out.int(1); // values are never shared between keys here
@@ -118,8 +121,7 @@ fn object(cx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
                 "An LFU maxmemory policy is selected, idle time not tracked. {POLICY_NOTE}"
             )));
         }
-        // go-redis keeps no access clock: every key reads as just used.
-        cx.out.int(0);
+        cx.out.int(entry.idle_secs(now) as i64);
     }
     Ok(Flow::Continue)
 }
@@ -154,7 +156,7 @@ fn memory(cx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
         )));
     }
     let key_len = args[2].len();
-    match cx.db.get(&args[2]) {
+    match cx.db.peek(&args[2]).map(|e| &e.value) {
         Some(value) => {
             let bytes = estimate(value) + key_len + 32;
             cx.out.int(bytes as i64);

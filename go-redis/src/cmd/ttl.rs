@@ -116,7 +116,7 @@ fn pexpireat(cx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
 /// TTL, PTTL, EXPIRETIME, PEXPIRETIME.
 fn ttl_generic(cx: &mut Ctx<'_>, args: &[Bytes], in_ms: bool, absolute: bool) -> CmdResult {
     let now = cx.db.now as i64;
-    let reply = match cx.db.entry(&args[1]) {
+    let reply = match cx.db.peek(&args[1]) {
         None => -2,
         Some(entry) => match entry.expires_at {
             None => -1,

@@ -63,13 +63,38 @@ impl Value {
     }
 }
 
-/// A key's value and its expiry time.
+/// A key's value, its expiry time, and when it was last used.
 #[derive(Debug, Clone)]
 pub struct Entry {
     /// The value.
     pub value: Value,
     /// When it expires, in Unix milliseconds, if ever.
     pub expires_at: Option<u64>,
+    /// When a command last read or wrote it, in Unix seconds (OBJECT IDLETIME; Redis keeps
+    /// the same clock, at the same one-second resolution, in each object's `lru` field).
+    /// Commands that only *look* at a key (TYPE, TTL, EXISTS, OBJECT) leave it alone.
+    pub accessed: u32,
+}
+
+impl Entry {
+    /// An entry used just now (RESTORE, loading a file, a key migrated from another node).
+    pub fn new(value: Value, expires_at: Option<u64>) -> Self {
+        Entry {
+            value,
+            expires_at,
+            accessed: unix_secs(super::now_ms()),
+        }
+    }
+
+    /// Seconds since the entry was last used, at time `now` (Unix ms).
+    pub fn idle_secs(&self, now: u64) -> u64 {
+        u64::from(unix_secs(now).saturating_sub(self.accessed))
+    }
+}
+
+/// Unix milliseconds to the seconds an [`Entry`] stores (32 bits last until 2106).
+pub fn unix_secs(ms: u64) -> u32 {
+    u32::try_from(ms / 1000).unwrap_or(u32::MAX)
 }
 
 /// One shard: a map of keys plus the keys among them that have a TTL.
@@ -97,6 +122,13 @@ impl Shard {
         Some(&mut self.map[index])
         // ANCHOR_END: ex_lookup
     }
+
+    /// [`Shard::lookup`], marking the entry as used at `now` (most commands' lookup).
+    pub fn lookup_touched(&mut self, key: &[u8], now: u64) -> Option<&mut Entry> {
+        let entry = self.lookup(key, now)?;
+        entry.accessed = unix_secs(now);
+        Some(entry)
+    }
     // ANCHOR_END: lookup
 
     /// The index of `key`'s live entry (an expired one is deleted first), if any.
@@ -109,6 +141,7 @@ impl Shard {
             }
             return None;
         }
+        self.map[index].accessed = unix_secs(now);
         Some(index)
     }
 
@@ -122,10 +155,11 @@ impl Shard {
         }
     }
 
-    /// Stores `value` under `key`, dropping any TTL unless `keep_ttl`.
-    pub fn store(&mut self, key: &[u8], value: Value, keep_ttl: bool) {
+    /// Stores `value` under `key` at time `now`, dropping any TTL unless `keep_ttl`.
+    pub fn store(&mut self, key: &[u8], value: Value, keep_ttl: bool, now: u64) {
         if let Some(entry) = self.map.get_mut(key) {
             entry.value = value;
+            entry.accessed = unix_secs(now);
             if !keep_ttl && entry.expires_at.take().is_some() {
                 self.expires.swap_remove(key);
             }
@@ -135,6 +169,7 @@ impl Shard {
                 Entry {
                     value,
                     expires_at: None,
+                    accessed: unix_secs(now),
                 },
             );
         }
@@ -377,8 +412,19 @@ impl<'a> Locked<'a> {
         }
     }
 
-    /// The live entry of `key`, if any (lazy expiry applies).
+    /// The live entry of `key`, if any (lazy expiry applies), marked as used now.
     pub fn entry(&mut self, key: &[u8]) -> Option<&mut Entry> {
+        let now = self.now;
+        let shard = self.shard(key);
+        if !shard.expires.is_empty() {
+            shard.note_if_expired(key, now); // Day 5: an expiry is logged as DEL
+        }
+        shard.lookup_touched(key, now)
+    }
+
+    /// [`Locked::entry`] for commands that only look at a key (TYPE, TTL, EXISTS, OBJECT):
+    /// its last-access time stays as it was (Redis's `LOOKUP_NOTOUCH`).
+    pub fn peek(&mut self, key: &[u8]) -> Option<&mut Entry> {
         let now = self.now;
         let shard = self.shard(key);
         if !shard.expires.is_empty() {
@@ -403,6 +449,7 @@ impl<'a> Locked<'a> {
                 let entry = Entry {
                     value: make(),
                     expires_at: None,
+                    accessed: unix_secs(now),
                 };
                 shard.map.insert_full(Bytes::copy_from_slice(key), entry).0
             }
@@ -417,7 +464,8 @@ impl<'a> Locked<'a> {
 
     /// Stores `value` under `key`; any TTL is dropped unless `keep_ttl`.
     pub fn set(&mut self, key: &[u8], value: Value, keep_ttl: bool) {
-        self.shard(key).store(key, value, keep_ttl);
+        let now = self.now;
+        self.shard(key).store(key, value, keep_ttl, now);
     }
 
     /// Removes `key`, returning its entry if it was live.

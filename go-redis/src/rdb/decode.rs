@@ -450,14 +450,7 @@ pub fn read_rdb(
                     None => {}
                     Some(value) => {
                         stats.keys += 1;
-                        sink(
-                            db,
-                            key,
-                            Entry {
-                                value,
-                                expires_at: expiry,
-                            },
-                        );
+                        sink(db, key, Entry::new(value, expiry));
                     }
                 }
             }

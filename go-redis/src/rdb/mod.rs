@@ -79,7 +79,7 @@ pub mod opcodes {
     pub const FUNCTION: u8 = 246;
     /// Module auxiliary data: refused.
     pub const MODULE_AUX: u8 = 247;
-    /// The next key's LRU idle time (skipped: go-redis keeps no LRU clock).
+    /// The next key's LRU idle time (read past: a loaded key reads as just used).
     pub const IDLE: u8 = 248;
     /// The next key's LFU counter (skipped).
     pub const FREQ: u8 = 249;
