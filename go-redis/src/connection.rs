@@ -110,6 +110,10 @@ pub trait Executor: Send + Sync + 'static {
     }
     /// The client left (its session is dropped after this).
     fn close_session(&self, _session: &mut Self::Session) {}
+
+    /// Called before the requests read together (one batch) are run, and again after a
+    /// wait: the executor may read the clock here once for the whole batch.
+    fn batch_started(&self, _session: &mut Self::Session) {}
     /// Whether the client has authenticated; before it has, the request parser applies
     /// tight limits ([`RequestParser::set_unauthenticated`]). Checked before each batch.
     fn authenticated(&self, _session: &Self::Session) -> bool {
@@ -218,6 +222,7 @@ async fn answer_buffered<E: Executor>(
     stream: &mut TcpStream,
     shutdown: &CancellationToken,
 ) -> std::io::Result<bool> {
+    executor.batch_started(session); // Day 3: one clock read for the whole batch
     // ANCHOR: ex_pipeline
     let limit = executor.output_limit(session); // Day 3: client-output-buffer-limit
     let mut close = false;

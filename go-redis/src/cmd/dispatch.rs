@@ -48,8 +48,9 @@ pub fn dispatch(server: &Server, session: &mut Session, args: &[Bytes], out: &mu
     // Day 3: what CLIENT LIST shows about this client.
     let sub = (args.len() > 1 && super::client::HAS_SUBCOMMANDS.contains(&command.name))
         .then(|| args[1].as_ref());
-    // One clock read per command serves both this record and the TTL checks below.
-    let now = now_ms();
+    // One clock read per batch of pipelined requests (see `batch_started`) serves this
+    // record and the TTL checks below; outside a batch, one per command.
+    let now = session.batch_time.unwrap_or_else(now_ms);
     session
         .client
         .record(command.name, sub, out.protocol(), now);
@@ -190,6 +191,13 @@ impl Executor for Server {
         token
     }
 
+    fn batch_started(&self, session: &mut Session) {
+        // Requests read together are run as if they arrived at the same instant (they
+        // did, within microseconds): the clock is read once per batch, not per command. A
+        // vDSO clock read was 5 % of the server's time under `PING -P 16`.
+        session.batch_time = Some(now_ms());
+    }
+
     fn authenticated(&self, session: &Session) -> bool {
         session.authenticated
     }
@@ -218,6 +226,10 @@ impl Executor for Server {
         };
         // Day 4: this command may have fed a client blocked in BLPOP and friends.
         super::blocking::after_command(self, flow);
+        if flow == Flow::Wait {
+            // A held or blocked request runs again later: it reads the clock then.
+            session.batch_time = None;
+        }
         super::pubsub::publish_client_fields(session); // Day 6: CLIENT LIST's sub=, multi=
         flow
     }

@@ -61,6 +61,11 @@ pub struct Session {
     /// Day 5: what the AOF should log for the command now running instead of the command
     /// itself (see [`crate::aof::propagate`]); taken after each command.
     pub propagate_as: Option<Vec<Vec<Bytes>>>,
+    /// The time (Unix ms) the requests now being run arrived, read once per batch by the
+    /// connection loop ([`crate::connection::Executor::batch_started`]); `None` outside a
+    /// batch (the AOF loader, a command retried after a wait), where each command reads
+    /// the clock itself.
+    pub batch_time: Option<u64>,
 }
 
 impl Session {
@@ -82,6 +87,7 @@ impl Session {
             tx: Default::default(),
             pubsub: Default::default(),
             propagate_as: None,
+            batch_time: None,
         }
     }
 }
