@@ -289,6 +289,29 @@ async fn georadius_and_geosearch_find_sort_and_count() {
 }
 
 #[tokio::test]
+async fn count_orders_equidistant_places_as_redis_does() {
+    // 60 places on three points: with COUNT, the order among equal distances is what
+    // Redis's partial quicksort leaves (values from Redis 7.0.15).
+    let server = support::start().await;
+    let mut c = Client::connect(server.addr).await;
+    let mut add = String::from("GEOADD ties");
+    for i in 0..60 {
+        let point = ["10 10", "10.01 10", "10 10.02"][i % 3];
+        add.push_str(&format!(" {point} m{i}"));
+    }
+    assert_eq!(c.call(&add).await, ":60\r\n");
+    let names = |list: &[&str]| arr(&list.iter().map(|m| b(m)).collect::<Vec<_>>());
+    assert_eq!(
+        c.call("GEORADIUS ties 10 10 50 km COUNT 5").await,
+        names(&["m9", "m15", "m18", "m21", "m24"])
+    );
+    assert_eq!(
+        c.call("GEORADIUS ties 10 10 50 km COUNT 5 DESC").await,
+        names(&["m14", "m59", "m56", "m53", "m50"])
+    );
+}
+
+#[tokio::test]
 async fn search_errors_come_in_redis_order() {
     let (_server, mut c) = sicily().await;
     let err = |text: &str| format!("-ERR {text}\r\n");
@@ -622,6 +645,33 @@ const SCRIPT: &[&str] = &[
     "GEOHASH Sicily nope",
 ];
 
+/// Searches whose results have equal distances (places sharing a point): with COUNT the
+/// order among them is whatever Redis's partial quicksort leaves, without it the scan order.
+fn ties_script() -> Vec<String> {
+    let mut add = String::from("GEOADD ties");
+    for i in 0..60 {
+        let point = ["10 10", "10.01 10", "10 10.02"][i % 3];
+        add.push_str(&format!(" {point} m{i}"));
+    }
+    let mut script = vec!["HELLO 2".to_string(), add];
+    for options in [
+        "COUNT 5",
+        "COUNT 5 DESC",
+        "COUNT 25 ASC",
+        "COUNT 45 DESC",
+        "COUNT 59",
+        "ASC",
+        "DESC",
+        "COUNT 7",
+    ] {
+        script.push(format!(
+            "GEOSEARCH ties FROMLONLAT 10.001 10.001 BYRADIUS 50 km WITHDIST {options}"
+        ));
+        script.push(format!("GEORADIUS ties 10 10 50 km {options}"));
+    }
+    script
+}
+
 /// The real server, killed on drop.
 struct RealRedis(std::process::Child);
 
@@ -657,7 +707,8 @@ async fn same_bytes_as_redis_7_0_15() {
     let ours = support::start().await;
     let mut real = Client::connect(([127, 0, 0, 1], port).into()).await;
     let mut mine = Client::connect(ours.addr).await;
-    for request in SCRIPT {
+    for request in SCRIPT.iter().map(|r| r.to_string()).chain(ties_script()) {
+        let request = request.as_str();
         let want = real.call(request).await;
         let got = mine.call(request).await;
         if request.starts_with("HELLO") {

@@ -23,6 +23,7 @@ use crate::resp::ReplyWriter;
 use crate::types::ZSet;
 use crate::types::geo_area::{Shape, ShapeKind, areas, score_range};
 use crate::types::geohash;
+use crate::types::pqsort::pqsort;
 use crate::types::zset::ScoreBound;
 
 /// Which of the six commands is running.
@@ -349,14 +350,28 @@ fn search(cx: &mut Ctx<'_>, args: &[Bytes], variant: Variant) -> CmdResult {
         o.sort
     };
     let mut found = members_in(set, &shape, if o.any { o.count } else { 0 });
-    match sort {
-        Sort::Asc => found.sort_by(|a, b| a.dist.total_cmp(&b.dist)),
-        Sort::Desc => found.sort_by(|a, b| b.dist.total_cmp(&a.dist)),
-        Sort::None => {}
+    let returned = if o.count == 0 {
+        found.len()
+    } else {
+        o.count.min(found.len())
+    };
+    // ANCHOR: sort
+    let by_distance: fn(&Found, &Found) -> std::cmp::Ordering = match sort {
+        Sort::Asc => |a, b| a.dist.total_cmp(&b.dist),
+        Sort::Desc => |a, b| b.dist.total_cmp(&a.dist),
+        Sort::None => |_, _| std::cmp::Ordering::Equal,
+    };
+    if sort != Sort::None {
+        if returned == found.len() {
+            // Redis's qsort (glibc's merge sort): stable, as `sort_by` is.
+            found.sort_by(by_distance);
+        } else if returned > 0 {
+            // COUNT: only the first `returned` need their place (see `pqsort`).
+            pqsort(&mut found, by_distance, 0, returned - 1);
+        }
     }
-    if o.count != 0 {
-        found.truncate(o.count);
-    }
+    found.truncate(returned);
+    // ANCHOR_END: sort
     for f in &mut found {
         f.dist /= conversion;
     }

@@ -7,6 +7,7 @@
 
 pub mod geo_area; // Day 4: GEO
 pub mod geohash; // Day 4: GEO
+pub mod pqsort; // Day 4: GEO
 pub mod skiplist;
 pub mod zset;
 
