@@ -499,6 +499,52 @@ async fn resp3_clients_get_coordinates_as_doubles() {
     assert_eq!(c.call("GEODIST Sicily Palermo nope").await, "_\r\n");
 }
 
+#[tokio::test]
+async fn the_aof_logs_geoadd_and_store_but_not_a_plain_search() {
+    let dir = std::env::temp_dir().join(format!(
+        "go-redis-geo-aof-{}-{}",
+        std::process::id(),
+        rand::random::<u32>()
+    ));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let mut config = go_redis::Config::default();
+    config
+        .set("dir", &dir.display().to_string())
+        .expect("test setup");
+    config.set("appendonly", "yes").expect("test setup");
+    config.set("appendfsync", "always").expect("test setup");
+    let mut server = support::start_with(config.clone()).await;
+    let mut c = Client::connect(server.addr).await;
+    c.call("GEOADD Sicily 13.361389 38.115556 Palermo 15.087269 37.502669 Catania")
+        .await;
+    assert!(
+        c.call("GEORADIUS Sicily 15 37 200 km")
+            .await
+            .starts_with("*2")
+    );
+    assert_eq!(
+        c.call("GEORADIUS Sicily 15 37 200 km STORE near").await,
+        ":2\r\n"
+    );
+    if let Some(stop) = server.stop.take() {
+        let _ = stop.send(());
+    }
+    let _ = (&mut server.task).await;
+    let log = std::fs::read(dir.join("appendonlydir/appendonly.aof.1.incr.aof")).expect("AOF");
+    let log = String::from_utf8_lossy(&log);
+    assert_eq!(log.matches("GEORADIUS").count(), 1, "{log}");
+    assert!(log.contains("STORE"), "{log}");
+    // A restart replays the log: the stored search is back.
+    let server = support::start_with(config).await;
+    let mut c = Client::connect(server.addr).await;
+    assert_eq!(
+        c.call("ZRANGE near 0 -1").await,
+        arr(&[b("Palermo"), b("Catania")])
+    );
+    drop(server);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
 // ---- the Go course's bugs (book appendix: Go bugs) ----
 
 #[tokio::test]
