@@ -1,7 +1,7 @@
 //! Day 4 — GEOSEARCH, GEOSEARCHSTORE and the older GEORADIUS family: "what is near here?"
 //! on a geo set.
 //!
-//! Six commands, one function ([`search`], Redis's `georadiusGeneric`): they differ in
+//! Six commands, one function (`search`, Redis's `georadiusGeneric`): they differ in
 //! where the centre comes from (coordinates or a member), the shape (a circle, or for
 //! GEOSEARCH a box too) and whether the result may be stored. A search reads the nine
 //! cells [`crate::types::geo_area::areas`] picks as score ranges of the sorted set, keeps
