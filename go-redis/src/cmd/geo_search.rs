@@ -410,7 +410,9 @@ fn reply(cx: &mut Ctx<'_>, o: &Options<'_>, found: &[Found]) {
             cx.out.bulk(super::geo::format_distance(f.dist).as_bytes());
         }
         if o.withhash {
-            cx.out.int(f.score as i64);
+            // C's (long long) cast on x86-64: out of range (a score ZADD wrote) is i64::MIN.
+            let in_range = (-9.223_372_036_854_776e18..9.223_372_036_854_776e18).contains(&f.score);
+            cx.out.int(if in_range { f.score as i64 } else { i64::MIN });
         }
         if o.withcoord {
             cx.out.array(2);
