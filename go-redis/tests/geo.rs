@@ -545,6 +545,42 @@ async fn the_aof_logs_geoadd_and_store_but_not_a_plain_search() {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
+#[tokio::test]
+async fn a_cluster_routes_georadius_by_its_real_keys() {
+    // A one-node cluster serves every slot, but still refuses keys of different slots
+    // (CROSSSLOT): GEORADIUS's numbers and unit must not count as keys.
+    use go_redis::cluster::{self, Mode};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind port 0");
+    let addr = listener.local_addr().expect("local addr");
+    let config = cluster::local_node_config(&[addr.port()], 0, Mode::Redirect);
+    let (_stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    tokio::spawn(go_redis::serve_database(listener, config, async move {
+        let _ = stopped.await;
+    }));
+    let mut c = Client::connect(addr).await;
+    assert_eq!(
+        c.call("GEOADD {s}icily 13.361389 38.115556 Palermo").await,
+        ":1\r\n"
+    );
+    assert_eq!(
+        c.call("GEORADIUS {s}icily 15 37 200 km").await,
+        arr(&[b("Palermo")])
+    );
+    assert_eq!(
+        c.call("GEORADIUS {s}icily 15 37 200 km STORE {s}near")
+            .await,
+        ":1\r\n"
+    );
+    assert!(
+        c.call("GEORADIUS {s}icily 15 37 200 km STORE elsewhere")
+            .await
+            .starts_with("-CROSSSLOT"),
+        "the STORE key counts"
+    );
+}
+
 // ---- the Go course's bugs (book appendix: Go bugs) ----
 
 #[tokio::test]

@@ -86,6 +86,24 @@ pub fn movable_keys(name: &str, args: &[Bytes]) -> Option<Vec<Bytes>> {
     Some(keys)
 }
 
+/// The key arguments of a request as a cluster routes it: the table's `(first, last,
+/// step)` arguments, except that GEORADIUS and GEORADIUSBYMEMBER (whose entry names every
+/// argument, to lock a STORE key) keep only their real keys, so `GEORADIUS k 15 37 5 km`
+/// goes to `k`'s node instead of failing with CROSSSLOT.
+pub fn routed_key_args<'a>(
+    name: &str,
+    args: &'a [Bytes],
+    first: i32,
+    last: i32,
+    step: usize,
+) -> impl Iterator<Item = &'a [u8]> {
+    let real = movable_keys(name, args);
+    super::dispatch::key_args(args, first, last, step).filter(move |arg| {
+        real.as_ref()
+            .is_none_or(|keys| keys.iter().any(|key| key.as_ref() == *arg))
+    })
+}
+
 // ---- arguments, as Redis's geo.c reads them ----
 
 /// A point argument pair `<longitude> <latitude>`, refused outside the geo set's ranges
@@ -360,5 +378,9 @@ mod tests {
         let keys = movable_keys("georadius", &args).expect("a geo command");
         assert_eq!(keys, ["k", "a", "b"]);
         assert!(movable_keys("geosearch", &args).is_none());
+        let routed: Vec<&[u8]> = routed_key_args("georadius", &args, 1, -1, 1).collect();
+        assert_eq!(routed, [&b"k"[..], b"b", b"a"]);
+        let all = routed_key_args("zunionstore", &args, 1, -1, 1).count();
+        assert_eq!(all, args.len() - 1, "other commands keep the table's keys");
     }
 }
