@@ -11,6 +11,7 @@ mod gee_rpc;
 mod gee_web;
 mod go_redis;
 mod go_redis_cluster; // go-redis day 7
+mod go_redis_geo; // go-redis day 4: GEO
 mod go_redis_persistence;
 mod go_redis_rdb;
 
@@ -38,6 +39,7 @@ const SUITES: &[Suite] = &[
     ("gee-orm", gee_orm::suite),
     ("gee-rpc", gee_rpc::suite),
     ("go-redis", go_redis::suite),
+    ("go-redis", go_redis_geo::suite),     // day 4: GEO
     ("go-redis", go_redis_cluster::suite), // day 7
     ("go-redis", go_redis_rdb::suite),
 ];

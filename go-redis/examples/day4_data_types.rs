@@ -8,6 +8,8 @@
 //! (integer) 2
 //! $ redis-cli -p 6399 zrange board 0 -1 withscores
 //! $ redis-cli -p 6399 set session x px 1500
+//! $ redis-cli -p 6399 geoadd Sicily 13.361389 38.115556 Palermo 15.087269 37.502669 Catania
+//! $ redis-cli -p 6399 geosearch Sicily fromlonlat 15 37 byradius 200 km asc withdist
 //! ```
 
 use go_redis::{Config, run_server};

@@ -163,7 +163,7 @@ fn command(rng: &mut StdRng) -> Vec<String> {
     let k = |rng: &mut StdRng| pick(rng, KEYS).to_owned();
     let w = |rng: &mut StdRng| pick(rng, WORDS).to_owned();
     let s = |v: &[&str]| v.iter().map(|x| x.to_string()).collect::<Vec<_>>();
-    let c: Vec<String> = match rng.random_range(0..73) {
+    let c: Vec<String> = match rng.random_range(0..79) {
         0 => vec!["SET".into(), k(rng), w(rng)],
         1 => vec!["GET".into(), k(rng)],
         2 => vec!["INCR".into(), k(rng)],
@@ -356,9 +356,134 @@ fn command(rng: &mut StdRng) -> Vec<String> {
             pick(rng, &["a", "b"]).into(),
             float(rng),
         ],
+        73..=78 => geo(rng), // Day 4: GEO
         _ => s(&["PING"]),
     };
     c
+}
+
+/// Day 4: a GEO command. Points fall in a 10° square so searches find some; now and then a
+/// coordinate, radius, unit or option is wrong, to compare the errors too.
+fn geo(rng: &mut StdRng) -> Vec<String> {
+    let k = |rng: &mut StdRng| pick(rng, KEYS).to_owned();
+    let member = |rng: &mut StdRng| pick(rng, &["a", "b", "c", "d", "e", "f", "x y"]).to_owned();
+    let lon = |rng: &mut StdRng| match rng.random_range(0..30) {
+        0 => "181".into(),
+        1 => "abc".into(),
+        _ => format!("{:.6}", rng.random_range(10.0..20.0)),
+    };
+    let lat = |rng: &mut StdRng| match rng.random_range(0..30) {
+        0 => "86".into(),
+        _ => format!("{:.6}", rng.random_range(35.0..45.0)),
+    };
+    let radius = |rng: &mut StdRng| match rng.random_range(0..20) {
+        0 => "-1".into(),
+        1 => "x".into(),
+        _ => rng.random_range(1..1500).to_string(),
+    };
+    let unit = |rng: &mut StdRng| pick(rng, &["km", "km", "KM", "m", "mi", "ft", "yd"]).to_owned();
+    let options = |rng: &mut StdRng, store: bool| {
+        let mut words: Vec<&str> = Vec::new();
+        for _ in 0..rng.random_range(0..4) {
+            let mut choices = vec![
+                "WITHDIST",
+                "WITHCOORD",
+                "WITHHASH",
+                "ASC",
+                "DESC",
+                "COUNT 2",
+                "COUNT 1 ANY",
+                "ANY",
+                "COUNT 0",
+            ];
+            if store {
+                choices.extend(["STORE k5", "STOREDIST k4"]);
+            }
+            words.push(pick(rng, &choices));
+        }
+        words.join(" ")
+    };
+    let mut v: Vec<String> = match rng.random_range(0..9) {
+        0 | 1 => {
+            let mut v = vec!["GEOADD".into(), k(rng)];
+            v.extend(
+                pick(rng, &["", "", "", "NX", "XX", "CH", "XX CH", "NX XX"])
+                    .split_whitespace()
+                    .map(String::from),
+            );
+            for _ in 0..rng.random_range(1..4) {
+                v.extend([lon(rng), lat(rng), member(rng)]);
+            }
+            v
+        }
+        2 => {
+            let mut v = vec![pick(rng, &["GEOPOS", "GEOHASH"]).into(), k(rng)];
+            v.extend((0..rng.random_range(1..4)).map(|_| member(rng)));
+            v
+        }
+        3 => {
+            let mut v = vec!["GEODIST".into(), k(rng), member(rng), member(rng)];
+            if rng.random_bool(0.6) {
+                v.push(unit(rng));
+            }
+            v
+        }
+        4 | 5 => {
+            let name = pick(rng, &["GEORADIUS", "GEORADIUS_RO"]);
+            let mut v = vec![
+                name.into(),
+                k(rng),
+                lon(rng),
+                lat(rng),
+                radius(rng),
+                unit(rng),
+            ];
+            v.extend(
+                options(rng, name == "GEORADIUS")
+                    .split_whitespace()
+                    .map(String::from),
+            );
+            v
+        }
+        6 => {
+            let name = pick(rng, &["GEORADIUSBYMEMBER", "GEORADIUSBYMEMBER_RO"]);
+            let mut v = vec![name.into(), k(rng), member(rng), radius(rng), unit(rng)];
+            v.extend(
+                options(rng, name == "GEORADIUSBYMEMBER")
+                    .split_whitespace()
+                    .map(String::from),
+            );
+            v
+        }
+        _ => {
+            let store = rng.random_bool(0.3);
+            let mut v = if store {
+                vec!["GEOSEARCHSTORE".into(), k(rng), k(rng)]
+            } else {
+                vec!["GEOSEARCH".into(), k(rng)]
+            };
+            match rng.random_range(0..10) {
+                0 => {}
+                1..=4 => v.extend(["FROMMEMBER".into(), member(rng)]),
+                _ => v.extend(["FROMLONLAT".into(), lon(rng), lat(rng)]),
+            }
+            match rng.random_range(0..10) {
+                0 => {}
+                1..=5 => v.extend(["BYRADIUS".into(), radius(rng), unit(rng)]),
+                _ => v.extend(["BYBOX".into(), radius(rng), radius(rng), unit(rng)]),
+            }
+            let mut opts = options(rng, false);
+            if store && rng.random_bool(0.3) {
+                opts.push_str(" STOREDIST");
+            }
+            v.extend(opts.split_whitespace().map(String::from));
+            v
+        }
+    };
+    if rng.random_range(0..20) == 0 {
+        v.push("FOO".into());
+    }
+    v
 }
 
 /// Replies whose order Redis does not define are sorted before comparing.

@@ -31,6 +31,7 @@ pub const UNITS: &[&str] = &[
     "unit/scan",
     "unit/other",
     "unit/bitops",
+    "unit/geo", // Day 4: GEO
     "unit/protocol",
     "unit/quit",
     "unit/info-command",

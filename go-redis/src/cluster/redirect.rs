@@ -23,7 +23,6 @@ use bytes::Bytes;
 use super::slots::key_hash_slot;
 use super::topology::Topology;
 use super::{Cluster, Mode, relay};
-use crate::cmd::dispatch::key_args;
 use crate::cmd::{Command, Keys, NO_AUTH};
 use crate::connection::Flow;
 use crate::db::{Server, Session};
@@ -132,7 +131,8 @@ pub fn check(server: &Server, session: &Session, args: &[Bytes], out: &mut Outpu
     let Keys::Range(first, last, step) = command.keys else {
         return None;
     };
-    let keys = key_args(args, first, last, step);
+    // Day 4: GEO — GEORADIUS names every argument in the table; route by its real keys.
+    let keys = crate::cmd::geo::routed_key_args(command.name, args, first, last, step);
     match cluster.mode {
         Mode::Redirect => {
             let error = route(&cluster.topology, keys).error()?;

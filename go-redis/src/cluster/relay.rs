@@ -25,7 +25,7 @@ use bytes::Bytes;
 
 use super::pool::PeerError;
 use super::{Cluster, key_hash_slot, tcc};
-use crate::cmd::dispatch::{dispatch, key_args};
+use crate::cmd::dispatch::dispatch;
 use crate::cmd::{Keys, lookup};
 use crate::connection::{Conn, Flow};
 use crate::db::{Server, Session};
@@ -113,8 +113,9 @@ pub fn plan(cluster: &Cluster, args: &[Bytes]) -> Plan {
         return Plan::Local;
     };
     let topology = &cluster.topology;
-    let mut nodes =
-        key_args(args, first, last, step).map(|k| topology.owner_index(key_hash_slot(k)));
+    // Day 4: GEO — GEORADIUS names every argument in the table; route by its real keys.
+    let mut nodes = crate::cmd::geo::routed_key_args(command.name, args, first, last, step)
+        .map(|k| topology.owner_index(key_hash_slot(k)));
     let Some(node) = nodes.next() else {
         return Plan::Local;
     };
@@ -251,7 +252,10 @@ pub async fn wait(server: &Server, session: &mut Session, conn: Conn<'_>) -> std
     let give_up = tokio::time::Instant::now() + cluster.tcc.lock_timeout() * 2;
     while let Some(args) = cluster.take_parked(session.id) {
         let locked = lookup(&args[0]).is_some_and(|command| match command.keys {
-            Keys::Range(f, l, s) => key_args(&args, f, l, s).any(|k| cluster.tcc.is_locked(k)),
+            Keys::Range(f, l, s) => {
+                crate::cmd::geo::routed_key_args(command.name, &args, f, l, s) // Day 4: GEO
+                    .any(|k| cluster.tcc.is_locked(k))
+            }
             _ => false,
         });
         if locked && tokio::time::Instant::now() < give_up {

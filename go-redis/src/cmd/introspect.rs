@@ -52,7 +52,8 @@ pub const SUBCOMMANDS: &[(&str, &[&str])] = &[
 
 /// Whether COMMAND INFO marks the command `movablekeys`.
 pub fn movable_keys(command: &Command) -> bool {
-    matches!(command.name, "sort" | "sort_ro") || NUMKEYS.iter().any(|(n, _, _)| *n == command.name)
+    matches!(command.name, "sort" | "sort_ro" | "georadius" | "georadiusbymember") // Day 4: GEO
+        || NUMKEYS.iter().any(|(n, _, _)| *n == command.name)
 }
 
 /// The key arguments of a request (`args[0]` is the command name), or Redis's error.
@@ -77,6 +78,9 @@ pub fn keys_of(command: &Command, args: &[Bytes]) -> Result<Vec<Bytes>, CmdError
         }
         keys.extend(args[at + 1..=at + count].iter().cloned());
         return Ok(keys);
+    }
+    if let Some(keys) = super::geo::movable_keys(command.name, args) {
+        return Ok(keys); // Day 4: GEO's STORE / STOREDIST key
     }
     if matches!(command.name, "sort" | "sort_ro") {
         let mut keys = vec![args[1].clone()];
@@ -111,6 +115,9 @@ pub fn key_flags(command: &Command, index: usize) -> &'static [&'static str] {
         ("sort" | "sort_ro", 0) => &["RO", "access"],
         ("sort", _) => &["OW", "update"],
         ("del" | "unlink", _) => &["RM", "delete"],
+        ("geoadd", _) => &["RW", "update"], // Day 4: GEO (and the next two lines)
+        ("georadius" | "georadiusbymember", 0) | ("geosearchstore", 1) => &["RO", "access"],
+        ("georadius" | "georadiusbymember" | "geosearchstore", _) => &["OW", "update"],
         _ if command.flags & WRITE != 0 => &["RW", "access", "update"],
         _ if command.flags & READONLY != 0 => &["RO", "access"],
         _ => &["RO"],

@@ -19,6 +19,8 @@ pub mod config_set; // Day 3: CONFIG SET's checks
 pub mod dispatch;
 // Day 5: DUMP and RESTORE.
 pub mod dump;
+pub mod geo; // Day 4: GEO
+pub mod geo_search; // Day 4: GEO
 pub mod hashes;
 pub mod info;
 pub mod introspect; // Day 3: COMMAND GETKEYS / LIST
@@ -202,6 +204,7 @@ fn families() -> Vec<&'static [Command]> {
         lcs::COMMANDS,
         blocking::BLOCKING,
         sort::COMMANDS,
+        geo::COMMANDS,                      // Day 4: GEO
         tx::COMMANDS,                       // Day 6
         pubsub::COMMANDS,                   // Day 6
         crate::cluster::commands::COMMANDS, // Day 7

@@ -5,6 +5,9 @@
 //! access by score *and* by rank, which is what Redis's skiplist is for ([`skiplist`]),
 //! paired with a member → score map in [`zset`].
 
+pub mod geo_area; // Day 4: GEO
+pub mod geohash; // Day 4: GEO
+pub mod pqsort; // Day 4: GEO
 pub mod skiplist;
 pub mod zset;
 
