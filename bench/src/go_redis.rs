@@ -45,34 +45,7 @@ fn run() -> Result<Vec<Row>, String> {
     let reps = reps();
     let dir = std::env::temp_dir().join(format!("go-redis-bench-{}", std::process::id()));
     std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
-    let redis_port = common::free_port().map_err(|e| e.to_string())?;
-    let ours_port = common::free_port().map_err(|e| e.to_string())?;
-    let redis = Server::start(
-        Command::new("taskset")
-            .args(["-c", "0"])
-            .arg(&real)
-            .args([
-                "--port",
-                &redis_port.to_string(),
-                "--bind",
-                "127.0.0.1",
-                "--save",
-                "",
-                "--appendonly",
-                "no",
-            ])
-            .arg("--dir")
-            .arg(&dir),
-        redis_port,
-    )?;
-    let go = Server::start(
-        Command::new("taskset")
-            .args(["-c", "0"])
-            .arg(&ours)
-            .args(["--port", &ours_port.to_string()])
-            .env("RUST_LOG", "warn"),
-        ours_port,
-    )?;
+    let (redis, go) = start_pair(&real, &ours, &dir)?;
     let mut rows = Vec::new();
     for pipeline in [1usize, 16] {
         // samples[test] = (redis rps list, go-redis rps list)
@@ -113,6 +86,44 @@ fn run() -> Result<Vec<Row>, String> {
     drop(go);
     let _ = std::fs::remove_dir_all(&dir);
     Ok(rows)
+}
+
+/// Real Redis (no persistence, files in `dir`) and go-redis, each on a free port, both
+/// pinned to core 0: the pair every go-redis suite compares.
+pub(crate) fn start_pair(
+    real: &std::path::Path,
+    ours: &std::path::Path,
+    dir: &std::path::Path,
+) -> Result<(Server, Server), String> {
+    let redis_port = common::free_port().map_err(|e| e.to_string())?;
+    let ours_port = common::free_port().map_err(|e| e.to_string())?;
+    let redis = Server::start(
+        Command::new("taskset")
+            .args(["-c", "0"])
+            .arg(real)
+            .args([
+                "--port",
+                &redis_port.to_string(),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+            ])
+            .arg("--dir")
+            .arg(dir),
+        redis_port,
+    )?;
+    let go = Server::start(
+        Command::new("taskset")
+            .args(["-c", "0"])
+            .arg(ours)
+            .args(["--port", &ours_port.to_string()])
+            .env("RUST_LOG", "warn"),
+        ours_port,
+    )?;
+    Ok((redis, go))
 }
 
 /// How many interleaved repetitions each go-redis suite runs: `GO_REDIS_BENCH_REPS`

@@ -17,7 +17,7 @@ use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 
 use crate::Row;
-use crate::go_redis::{Server, build_go_redis, median, real_redis_server, reps};
+use crate::go_redis::{build_go_redis, median, real_redis_server, reps, start_pair};
 
 /// How many places each server holds.
 const PLACES: usize = 100_000;
@@ -78,29 +78,8 @@ pub fn suite() -> Vec<Row> {
 fn run() -> Result<Vec<Row>, String> {
     let real = real_redis_server()?;
     let ours = build_go_redis()?;
-    let redis_port = common::free_port().map_err(|e| e.to_string())?;
-    let ours_port = common::free_port().map_err(|e| e.to_string())?;
-    let redis = Server::start(
-        Command::new("taskset").args(["-c", "0"]).arg(&real).args([
-            "--port",
-            &redis_port.to_string(),
-            "--bind",
-            "127.0.0.1",
-            "--save",
-            "",
-            "--appendonly",
-            "no",
-        ]),
-        redis_port,
-    )?;
-    let go = Server::start(
-        Command::new("taskset")
-            .args(["-c", "0"])
-            .arg(&ours)
-            .args(["--port", &ours_port.to_string()])
-            .env("RUST_LOG", "warn"),
-        ours_port,
-    )?;
+    let dir = std::env::temp_dir();
+    let (redis, go) = start_pair(&real, &ours, &dir)?;
     for port in [redis.port, go.port] {
         seed(port).map_err(|e| format!("seeding the places: {e}"))?;
     }

@@ -15,7 +15,7 @@
 mod support;
 
 use std::collections::BTreeMap;
-use std::process::{Child, Command, Stdio};
+use std::process::Child;
 use std::time::Duration;
 
 use go_redis::resp::Frame;
@@ -520,21 +520,7 @@ async fn same_replies_as_redis_7_0_15() {
         .ok()
         .and_then(|s| s.parse().ok())
         .unwrap_or(10_000);
-    let (child, port) = support::spawn_on_free_port(|port| {
-        let mut command = Command::new(&redis_server);
-        command
-            .args([
-                "--port",
-                &port.to_string(),
-                "--save",
-                "",
-                "--appendonly",
-                "no",
-            ])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null());
-        command
-    });
+    let (child, port) = support::spawn_real_redis(&redis_server);
     let _real = RealRedis(child);
     let ours = support::start().await;
     let mut real = Conn::connect(([127, 0, 0, 1], port).into()).await;

@@ -6,7 +6,6 @@
 
 mod support;
 
-use std::process::{Command, Stdio};
 use std::time::Duration;
 
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -770,21 +769,7 @@ async fn same_bytes_as_redis_7_0_15() {
         eprintln!("SKIPPED: no redis-server (install Debian's redis-tools)");
         return;
     };
-    let (child, port) = support::spawn_on_free_port(|port| {
-        let mut command = Command::new(&redis_server);
-        command
-            .args([
-                "--port",
-                &port.to_string(),
-                "--save",
-                "",
-                "--appendonly",
-                "no",
-            ])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null());
-        command
-    });
+    let (child, port) = support::spawn_real_redis(&redis_server);
     let _real = RealRedis(child);
     let ours = support::start().await;
     let mut real = Client::connect(([127, 0, 0, 1], port).into()).await;

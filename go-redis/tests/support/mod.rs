@@ -195,6 +195,25 @@ fn answers_pong(port: u16) -> bool {
         && &reply == b"+PONG\r\n"
 }
 
+/// A real `redis-server` (see [`real_redis_server`]) without persistence, on a free port.
+pub fn spawn_real_redis(binary: &std::path::Path) -> (std::process::Child, u16) {
+    spawn_on_free_port(|port| {
+        let mut command = std::process::Command::new(binary);
+        command
+            .args([
+                "--port",
+                &port.to_string(),
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+            ])
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null());
+        command
+    })
+}
+
 /// The `process_id` that the Redis-speaking server on `127.0.0.1:port` reports, if any.
 fn serving_pid(port: u16) -> Option<u32> {
     use std::io::{Read, Write};
