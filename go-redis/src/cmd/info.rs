@@ -84,6 +84,9 @@ fn section_server(server: &Server, config: &Config, text: &mut String) {
         config.port,
         uptime / 86400
     );
+    // Day 3: the file CONFIG REWRITE writes (empty without one), as Redis shows it.
+    let file = config.file.as_ref().map(|f| f.display().to_string());
+    let _ = write!(text, "config_file:{}\r\n", file.unwrap_or_default());
 }
 
 fn section_clients(server: &Server, config: &Config, text: &mut String) {
