@@ -991,7 +991,12 @@ async fn config_resetstat_zeroes_the_counters_info_shows() {
         info_field(&before, "total_connections_received").as_deref(),
         Some("1")
     );
-    assert!(before.contains("cmdstat_get:calls=3,"), "{before}");
+    assert!(before.contains("\r\ncmdstat_get:calls=3,"), "{before}");
+    // As in Redis, the last line ends in CRLF too (the test suite's `cmdstat` needs it).
+    assert!(
+        before.ends_with("\r\n") && !before.ends_with("\r\n\r\n"),
+        "{before:?}"
+    );
 
     assert_eq!(text(&call(&mut c, "CONFIG RESETSTAT").await), "OK");
     let after = text(&call(&mut c, "INFO everything").await);

@@ -160,6 +160,16 @@ impl Stats {
         }
     }
 
+    /// Day 6: counts one call of the command at `index` in the command table, for a
+    /// command run outside the dispatcher (EXEC inside MULTI), as the dispatcher counts
+    /// every other one (`total_commands_processed`, INFO commandstats).
+    pub fn count_call(&self, index: usize) {
+        self.total_commands.fetch_add(1, Ordering::Relaxed);
+        if let Some(calls) = self.calls.get(index) {
+            calls.fetch_add(1, Ordering::Relaxed);
+        }
+    }
+
     /// A fresh client id (CLIENT ID): 1, 2, 3, ...
     pub fn next_client_id(&self) -> u64 {
         self.next_client_id.fetch_add(1, Ordering::Relaxed) + 1
