@@ -1107,6 +1107,65 @@ async fn config_rewrite_keeps_the_file_and_a_restart_reads_the_new_values() {
     );
 }
 
+/// Redis reads what go-redis writes: a config file rewritten by CONFIG REWRITE starts the
+/// real `redis-server` 7.0.15 with the values CONFIG SET gave (skipped with a printed
+/// "SKIPPED: ..." without redis-tools).
+#[tokio::test]
+async fn real_redis_starts_from_a_config_file_go_redis_rewrote() {
+    use tokio::net::TcpStream;
+    let Some(binary) = support::real_redis_server() else {
+        println!("SKIPPED: no redis-server (install redis-tools)");
+        return;
+    };
+    let dir = temp_dir("config-rewrite-real");
+    let path = dir.join("redis.conf");
+    let original = format!(
+        "# read by both servers\ndir {}\nsave 900 1\n",
+        dir.display()
+    );
+    std::fs::write(&path, original).unwrap();
+    let config = Config::from_args([path.display().to_string()]).expect("the file parses");
+    let mut server = start_with(config).await;
+    let mut c = TcpStream::connect(server.addr).await.unwrap();
+    for set in [
+        "CONFIG SET save \"3600 1 300 100\"",
+        "CONFIG SET maxclients 123",
+        "CONFIG SET hz 20",
+    ] {
+        assert_eq!(text(&call(&mut c, set).await), "OK", "{set}");
+    }
+    assert_eq!(text(&call(&mut c, "CONFIG REWRITE").await), "OK");
+    drop(c);
+    drop(server.stop.take());
+    let _ = (&mut server.task).await;
+
+    let (mut child, port) = support::spawn_on_free_port(|port| {
+        let mut command = std::process::Command::new(&binary);
+        command
+            .arg(&path)
+            .args(["--port", &port.to_string(), "--bind", "127.0.0.1"])
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null());
+        command
+    });
+    let mut real = TcpStream::connect(("127.0.0.1", port)).await.unwrap();
+    for (name, value) in [
+        ("save", "3600 1 300 100"),
+        ("maxclients", "123"),
+        ("hz", "20"),
+    ] {
+        let got = call(&mut real, &format!("CONFIG GET {name}")).await;
+        assert_eq!(
+            got,
+            go_redis::resp::Frame::Array(vec![support::bulk(name), support::bulk(value)]),
+            "{name}"
+        );
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
 // Regression tests for bugs of the original Go code (book appendix: Go bugs). Each
 // request's expected reply was read from Redis 7.0.15.
 
