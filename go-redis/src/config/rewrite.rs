@@ -244,7 +244,7 @@ fn directives(config: &Config) -> Vec<Directive> {
                 } else {
                     points
                         .chunks(2)
-                        .map(|pair| format!("save {}", pair.join(" ")))
+                        .map(|pair| format!("save {}", words(&pair.join(" "))))
                         .collect()
                 };
                 Directive {
@@ -266,12 +266,14 @@ fn directives(config: &Config) -> Vec<Directive> {
                 force: false,
             },
             _ if MULTI_WORD.contains(&name.as_str()) => Directive {
-                lines: vec![format!("{name} {}", words(&value))],
+                lines: vec![format!("{} {}", quote(&name), words(&value))],
                 force: differs,
                 name,
             },
+            // The name is quoted too: CONFIG SET keeps any name, and one holding a
+            // newline must not become a second line of the file.
             _ => Directive {
-                lines: vec![format!("{name} {}", quote(&value))],
+                lines: vec![format!("{} {}", quote(&name), quote(&value))],
                 force: differs,
                 name,
             },
@@ -472,6 +474,17 @@ mod tests {
             "{new}"
         );
         assert!(!new.contains("pubsub"), "unchanged classes stay out: {new}");
+    }
+
+    #[test]
+    fn a_newline_in_a_name_or_value_cannot_add_a_line() {
+        let new = rewritten("", &[("requirepass", "x\nport 1"), ("odd\nport", "2")]);
+        assert!(!new.lines().any(|l| l.starts_with("port")), "{new}");
+        let mut back = Config::default();
+        back.apply_text(&new).expect("the rewritten file parses");
+        assert_eq!(back.port, Config::default().port);
+        assert_eq!(back.requirepass.as_deref(), Some(&b"x\nport 1"[..]));
+        assert_eq!(back.other.get("odd\nport").map(String::as_str), Some("2"));
     }
 
     #[test]
