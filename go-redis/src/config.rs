@@ -7,12 +7,14 @@
 //! nothing to this server but must not fail.
 
 use std::collections::BTreeMap;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use bytes::Bytes;
 
 use crate::Error;
 use crate::resp::parser::split_args;
+
+pub mod rewrite; // Day 3: CONFIG REWRITE writes the running configuration back to its file
 
 /// The configuration the server runs with.
 #[derive(Debug, Clone)]
@@ -51,6 +53,9 @@ pub struct Config {
     /// Day 7: the `cluster-node <id> <host:port> <slots>` lines, one per node (a
     /// directive that repeats, so it cannot live in `other`).
     pub cluster_nodes: Vec<String>,
+    /// Day 3: the config file the server was started from, as an absolute path (CONFIG
+    /// REWRITE writes the running configuration back into it); `None` without one.
+    pub file: Option<PathBuf>,
 }
 
 impl Default for Config {
@@ -107,6 +112,7 @@ impl Default for Config {
             shutdown_timeout: 10,
             other,
             cluster_nodes: Vec::new(), // Day 7
+            file: None,                // Day 3: CONFIG REWRITE
         }
     }
 }
@@ -118,6 +124,9 @@ impl Config {
             .map_err(|e| Error::Config(format!("cannot read {}: {e}", path.display())))?;
         let mut config = Self::default();
         config.apply_text(&text)?;
+        // Day 3: remembered for CONFIG REWRITE, absolute as Redis keeps it, so a later
+        // change of directory does not move the file.
+        config.file = Some(std::path::absolute(path)?);
         Ok(config)
     }
 

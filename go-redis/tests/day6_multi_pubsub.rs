@@ -1069,3 +1069,31 @@ async fn monitor_shows_multi_the_queued_commands_then_exec() {
         ]
     );
 }
+
+/// EXEC runs its queue outside the dispatcher, and is counted all the same: INFO
+/// commandstats shows MULTI, EXEC and each queued command once, as Redis does (queued
+/// requests count when they run, not when they are queued).
+#[tokio::test]
+async fn exec_and_the_commands_it_ran_are_counted_once() {
+    let server = start().await;
+    let mut c = connect(&server).await;
+    expect(&mut c, "CONFIG RESETSTAT\r\n", "+OK\r\n").await;
+    expect(
+        &mut c,
+        "MULTI\r\nSET k v\r\nEXEC\r\n",
+        "+OK\r\n+QUEUED\r\n*1\r\n+OK\r\n",
+    )
+    .await;
+    c.write_all(b"INFO commandstats\r\n").await.expect("write");
+    let frames = support::read_frames(&mut c, 1).await;
+    let go_redis::resp::Frame::Bulk(info) = &frames[0] else {
+        panic!("INFO is a bulk string: {frames:?}");
+    };
+    let info = String::from_utf8_lossy(info);
+    for command in ["multi", "set", "exec"] {
+        assert!(
+            info.contains(&format!("\r\ncmdstat_{command}:calls=1,")),
+            "{command}: {info}"
+        );
+    }
+}

@@ -865,3 +865,100 @@ async fn publish_reaches_subscribers_on_every_node() {
         }
     }
 }
+
+/// CLUSTER HELP answers Redis 7.0.15's help lines for the subcommands this server has;
+/// an unknown subcommand and a wrong argument count are answered first, then (outside
+/// cluster mode) "cluster support disabled", in Redis's order; COMMAND LIST and COMMAND
+/// INFO list exactly the subcommands CLUSTER answers.
+#[tokio::test]
+async fn cluster_help_and_subcommand_checks_in_redis_order() {
+    let (nodes, _) = start_cluster(1, 1, Mode::Redirect).await;
+    let mut s = connect(nodes[0].port).await;
+    let Frame::Array(help) = call(&mut s, "cluster help").await else {
+        panic!("CLUSTER HELP is an array");
+    };
+    let lines: Vec<String> = help
+        .iter()
+        .map(|f| match f {
+            Frame::Simple(line) => line.clone(),
+            other => panic!("a status line, got {other:?}"),
+        })
+        .collect();
+    assert_eq!(
+        lines[0],
+        "CLUSTER <subcommand> [<arg> [value] [opt] ...]. Subcommands are:"
+    );
+    assert_eq!(&lines[lines.len() - 2..], ["HELP", "    Prints this help."]);
+    for line in [
+        "KEYSLOT <key>",
+        "    Return the hash slot for <key>.",
+        "SHARDS",
+    ] {
+        assert!(lines.iter().any(|l| l == line), "{line} missing: {lines:?}");
+    }
+    assert!(
+        !lines.iter().any(|l| l.starts_with("ADDSLOTS")),
+        "not implemented"
+    );
+    assert_eq!(
+        error_text(&call(&mut s, "CLUSTER nope").await),
+        "ERR unknown subcommand 'nope'. Try CLUSTER HELP."
+    );
+    assert_eq!(
+        error_text(&call(&mut s, "CLUSTER KEYSLOT").await),
+        "ERR wrong number of arguments for 'cluster|keyslot' command"
+    );
+
+    // Outside cluster mode: the same subcommand checks first, then Redis's refusal.
+    let plain = support::start().await;
+    let mut p = TcpStream::connect(plain.addr).await.expect("connect");
+    for (request, error) in [
+        (
+            "CLUSTER HELP",
+            "ERR This instance has cluster support disabled",
+        ),
+        (
+            "CLUSTER MYID",
+            "ERR This instance has cluster support disabled",
+        ),
+        (
+            "CLUSTER HELP more",
+            "ERR wrong number of arguments for 'cluster|help' command",
+        ),
+        (
+            "CLUSTER nope",
+            "ERR unknown subcommand 'nope'. Try CLUSTER HELP.",
+        ),
+    ] {
+        assert_eq!(error_text(&call(&mut p, request).await), error, "{request}");
+    }
+    assert_eq!(
+        call(&mut p, "COMMAND LIST FILTERBY PATTERN cl*help").await,
+        Frame::Array(vec![bulk("client|help"), bulk("cluster|help")])
+    );
+    let Frame::Array(info) = call(&mut p, "COMMAND INFO cluster").await else {
+        panic!("COMMAND INFO is an array");
+    };
+    let Some(Frame::Array(entry)) = info.first() else {
+        panic!("an entry for cluster: {info:?}");
+    };
+    let Some(Frame::Array(subs)) = entry.get(9) else {
+        panic!("the subcommands field: {entry:?}");
+    };
+    let names: Vec<String> = subs
+        .iter()
+        .map(|sub| match sub {
+            Frame::Array(fields) => text(&fields[0]),
+            other => panic!("a subcommand entry, got {other:?}"),
+        })
+        .collect();
+    assert_eq!(names.len(), cluster::commands::SUBCOMMANDS.len());
+    assert!(names.contains(&"cluster|help".to_owned()), "{names:?}");
+    assert!(
+        names.contains(&"cluster|getkeysinslot".to_owned()),
+        "{names:?}"
+    );
+    for node in nodes {
+        node.kill().await;
+    }
+}

@@ -47,7 +47,7 @@ const TEST_TIMEOUT_SECS: &str = "60";
 
 /// Tags denied: features a clone cannot or need not have (DEBUG, replication, ...).
 const DENY_TAGS: &str = "-needs:debug -needs:repl -needs:save -needs:config-maxmemory -needs:reset \
-     -needs:config-resetstat -needs:pfdebug -needs:latency -needs:local-process -slow";
+     -needs:pfdebug -needs:latency -needs:local-process -slow";
 
 /// One unit's counts.
 struct UnitResult {

@@ -487,6 +487,15 @@ pub(crate) fn update_sizes(stats: &AofStats, aof_dir: &Path, manifest: &Manifest
     stats.current_size.store(base + incr, Ordering::Relaxed);
 }
 
+/// Day 3's CONFIG RESETSTAT: zeroes the AOF's event counters (`aof_rewrites`,
+/// `aof_rewrites_consecutive_failures`), as Redis's `resetServerStats` does; the state
+/// fields (last status, sizes) describe now and are kept.
+pub fn reset_stats(server: &Server) {
+    let stats = &server.aof.shared.stats;
+    stats.rewrites.store(0, Ordering::Relaxed);
+    stats.rewrite_failures.store(0, Ordering::Relaxed);
+}
+
 /// INFO persistence's AOF fields, with Redis 7.0's names.
 pub fn write_info(server: &Server, text: &mut String) {
     let aof = &server.aof;

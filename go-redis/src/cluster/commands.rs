@@ -45,8 +45,97 @@ fn local(cx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
     Ok(relay::run_local(cx.server, cx.session, &args[1..], cx.out))
 }
 
-/// CLUSTER KEYSLOT | MYID | SLOTS | SHARDS | NODES | INFO | COUNTKEYSINSLOT | GETKEYSINSLOT.
+/// CLUSTER's subcommands: the name, Redis's arity (counting `CLUSTER` itself; negative:
+/// at least), and the lines CLUSTER HELP prints for it, word for word Redis 7.0.15's
+/// (`clusterCommand` in `cluster.c`), in Redis's order. HELP lists only what this server
+/// implements, and MODE (go-redis's own: redirect or proxy) is not in Redis's help.
+/// COMMAND LIST and COMMAND INFO read this table too, so they show what CLUSTER answers.
+pub const SUBCOMMANDS: &[(&str, i32, &[&str])] = &[
+    (
+        "countkeysinslot",
+        3,
+        &[
+            "COUNTKEYSINSLOT <slot>",
+            "    Return the number of keys in <slot>.",
+        ],
+    ),
+    (
+        "getkeysinslot",
+        4,
+        &[
+            "GETKEYSINSLOT <slot> <count>",
+            "    Return key names stored by current node in a slot.",
+        ],
+    ),
+    (
+        "info",
+        2,
+        &["INFO", "    Return information about the cluster."],
+    ),
+    (
+        "keyslot",
+        3,
+        &["KEYSLOT <key>", "    Return the hash slot for <key>."],
+    ),
+    ("myid", 2, &["MYID", "    Return the node id."]),
+    (
+        "nodes",
+        2,
+        &[
+            "NODES",
+            "    Return cluster configuration seen by node. Output format:",
+            "    <id> <ip:port> <flags> <master> <pings> <pongs> <epoch> <link> <slot> ...",
+        ],
+    ),
+    (
+        "slots",
+        2,
+        &[
+            "SLOTS",
+            "    Return information about slots range mappings. Each range is made of:",
+            "    start, end, master and replicas IP addresses, ports and ids",
+        ],
+    ),
+    (
+        "shards",
+        2,
+        &[
+            "SHARDS",
+            "    Return information about slot range mappings and the nodes associated with them.",
+        ],
+    ),
+    ("help", 2, &["HELP", "    Prints this help."]),
+    ("mode", 2, &[]),
+];
+
+/// CLUSTER's subcommand checks, in Redis's order: Redis 7 keeps CLUSTER's subcommands
+/// in its command table, so an unknown subcommand and a wrong argument count are
+/// answered before `clusterCommand` runs and says that cluster mode is off.
+fn check_subcommand(args: &[Bytes]) -> Result<(), CmdError> {
+    let sub = String::from_utf8_lossy(&args[1]).to_ascii_lowercase();
+    let Some(&(name, arity, _)) = SUBCOMMANDS.iter().find(|(name, _, _)| *name == sub) else {
+        return Err(CmdError::err(format!(
+            "unknown subcommand '{}'. Try {} HELP.",
+            String::from_utf8_lossy(&args[1])
+                .chars()
+                .take(128)
+                .collect::<String>(),
+            String::from_utf8_lossy(&args[0]).to_ascii_uppercase()
+        )));
+    };
+    let argc = args.len() as i32;
+    if (arity > 0 && argc != arity) || argc < -arity {
+        return Err(CmdError::err(format!(
+            "wrong number of arguments for 'cluster|{name}' command"
+        )));
+    }
+    Ok(())
+}
+
+/// CLUSTER KEYSLOT | MYID | SLOTS | SHARDS | NODES | INFO | COUNTKEYSINSLOT | GETKEYSINSLOT
+/// | HELP | MODE.
 fn cluster(cx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
+    check_subcommand(args)?; // Day 7: the subcommand and its arity first, as Redis 7
     let cluster = enabled(cx)?;
     let sub = String::from_utf8_lossy(&args[1]).to_ascii_lowercase();
     let topology = &cluster.topology;
@@ -132,6 +221,23 @@ fn cluster(cx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
             cx.out.array(keys.len());
             for key in keys {
                 cx.out.bulk(&key);
+            }
+        }
+        ("help", 2) => {
+            // Redis's `addReplyHelp`: a header naming the command as the client typed
+            // it, every subcommand's lines, then HELP's own (last in Redis's list).
+            let lines: Vec<&str> = SUBCOMMANDS
+                .iter()
+                .flat_map(|(_, _, l)| *l)
+                .copied()
+                .collect();
+            out.array(lines.len() + 1);
+            out.simple(&format!(
+                "{} <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+                String::from_utf8_lossy(&args[0]).to_ascii_uppercase()
+            ));
+            for line in lines {
+                out.simple(line);
             }
         }
         ("mode", 2) => out.simple(match cluster.mode {

@@ -62,7 +62,12 @@ pub fn info(cx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
         write_section(cx.server, &config, &mut text);
         text.push_str("\r\n");
     }
-    cx.out.verbatim("txt", text.trim_end().as_bytes());
+    // Sections are separated by an empty line, and the last line keeps its CRLF, as in
+    // Redis (the test suite's `cmdstat` matches `\r\ncmdstat_x:...\r\n`, last line too).
+    if text.ends_with("\r\n\r\n") {
+        text.truncate(text.len() - 2);
+    }
+    cx.out.verbatim("txt", text.as_bytes());
     Ok(Flow::Continue)
 }
 // ANCHOR_END: info
@@ -84,6 +89,9 @@ fn section_server(server: &Server, config: &Config, text: &mut String) {
         config.port,
         uptime / 86400
     );
+    // Day 3: the file CONFIG REWRITE writes (empty without one), as Redis shows it.
+    let file = config.file.as_ref().map(|f| f.display().to_string());
+    let _ = write!(text, "config_file:{}\r\n", file.unwrap_or_default());
 }
 
 fn section_clients(server: &Server, config: &Config, text: &mut String) {

@@ -29,26 +29,55 @@ const NUMKEYS: &[(&str, usize, bool)] = &[
     ("bzmpop", 2, false),
 ];
 
-/// The subcommands COMMAND LIST shows as `parent|sub`.
-pub const SUBCOMMANDS: &[(&str, &[&str])] = &[
-    ("config", &["get", "set", "resetstat", "rewrite"]),
+/// The subcommands COMMAND LIST shows as `parent|sub`, each with Redis's arity (COMMAND
+/// INFO shows it): only those the parent implements. CLIENT's and CLUSTER's live in
+/// their own tables ([`subcommands`]).
+pub const SUBCOMMANDS: &[(&str, &[(&str, i32)])] = &[
+    (
+        "config",
+        &[("get", -3), ("set", -4), ("resetstat", 2), ("rewrite", 2)],
+    ),
     (
         "command",
         &[
-            "count",
-            "docs",
-            "getkeys",
-            "getkeysandflags",
-            "info",
-            "list",
+            ("count", 2),
+            ("docs", -2),
+            ("getkeys", -3),
+            ("getkeysandflags", -3),
+            ("info", -2),
+            ("list", -2),
         ],
     ),
     (
         "object",
-        &["encoding", "freq", "help", "idletime", "refcount"],
+        &[
+            ("encoding", 3),
+            ("freq", 3),
+            ("help", 2),
+            ("idletime", 3),
+            ("refcount", 3),
+        ],
     ),
-    ("memory", &["usage"]),
+    ("memory", &[("usage", -3)]),
 ];
+
+/// The subcommands of the command `parent` with their arities, from the table that
+/// answers them: CLIENT's own, CLUSTER's own (day 7), or [`SUBCOMMANDS`].
+pub fn subcommands(parent: &str) -> Vec<(&'static str, i32)> {
+    match parent {
+        "client" => super::client::ARITY.to_vec(),
+        // Day 7: CLUSTER's subcommand table (HELP, KEYSLOT, SLOTS, ...).
+        "cluster" => crate::cluster::commands::SUBCOMMANDS
+            .iter()
+            .map(|&(name, arity, _)| (name, arity))
+            .collect(),
+        _ => SUBCOMMANDS
+            .iter()
+            .find(|(name, _)| *name == parent)
+            .map(|(_, subs)| subs.to_vec())
+            .unwrap_or_default(),
+    }
+}
 
 /// Whether COMMAND INFO marks the command `movablekeys`.
 pub fn movable_keys(command: &Command) -> bool {
@@ -178,18 +207,10 @@ impl Filter {
                 continue;
             }
             names.push(command.name.to_owned());
-            let subs: Vec<&str> = if command.name == "client" {
-                super::client::ARITY.iter().map(|(n, _)| *n).collect()
-            } else {
-                SUBCOMMANDS
-                    .iter()
-                    .find(|(parent, _)| *parent == command.name)
-                    .map(|(_, subs)| subs.to_vec())
-                    .unwrap_or_default()
-            };
             names.extend(
-                subs.into_iter()
-                    .map(|sub| format!("{}|{sub}", command.name)),
+                subcommands(command.name)
+                    .into_iter()
+                    .map(|(sub, _)| format!("{}|{sub}", command.name)),
             );
         }
         if let Filter::Pattern(pattern) = self {

@@ -240,7 +240,18 @@ fn config(cx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
             })?;
             cx.out.ok();
         }
-        "resetstat" | "rewrite" if args.len() == 2 => cx.out.ok(),
+        // Day 3: RESETSTAT zeroes INFO's counters (db/mod.rs `Stats::reset`); REWRITE
+        // writes the running configuration back into the config file (config/rewrite.rs).
+        "resetstat" if args.len() == 2 => {
+            cx.server.stats.reset();
+            crate::aof::reset_stats(cx.server); // Day 5: aof_rewrites and its failures
+            cx.out.ok();
+        }
+        "rewrite" if args.len() == 2 => {
+            crate::config::rewrite::rewrite(&cx.server.config)
+                .map_err(|e| CmdError::err(e.to_string()))?;
+            cx.out.ok();
+        }
         "get" | "set" | "resetstat" | "rewrite" => {
             return Err(CmdError::err(format!(
                 "wrong number of arguments for 'config|{sub}' command"
@@ -258,10 +269,24 @@ fn config(cx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
 
 /// Writes the COMMAND INFO entry of one command (the Redis 7 ten-element form).
 fn write_command_info(cx: &mut Ctx<'_>, command: &Command) {
+    // Day 3: the subcommands (CONFIG GET, CLUSTER HELP, ...) are entries of their own,
+    // named `parent|sub`, with the parent's flags and keys.
+    let subs = super::introspect::subcommands(command.name);
+    write_command_entry(cx, command, command.name, command.arity, false);
+    cx.out.array(subs.len());
+    for (sub, arity) in subs {
+        let name = format!("{}|{sub}", command.name);
+        write_command_entry(cx, command, &name, arity, true);
+    }
+}
+
+/// The first nine fields of a COMMAND INFO entry (`name` and `arity` may be a
+/// subcommand's); a subcommand's entry ends with its own empty subcommand list.
+fn write_command_entry(cx: &mut Ctx<'_>, command: &Command, name: &str, arity: i32, sub: bool) {
     let out = &mut *cx.out;
     out.array(10);
-    out.bulk(command.name.as_bytes());
-    out.int(command.arity as i64);
+    out.bulk(name.as_bytes());
+    out.int(arity as i64);
     let mut flags = Vec::new();
     if command.flags & WRITE != 0 {
         flags.push("write");
@@ -295,7 +320,9 @@ fn write_command_info(cx: &mut Ctx<'_>, command: &Command) {
     out.array(0); // ACL categories
     out.array(0); // tips
     out.array(0); // key specs
-    out.array(0); // subcommands
+    if sub {
+        out.array(0); // a subcommand has no subcommands
+    }
 }
 
 fn command(cx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {

@@ -95,6 +95,10 @@ pub fn intercept(
         return None;
     }
     if command.name == "exec" {
+        // EXEC runs here, not through the dispatcher: counted for INFO all the same.
+        if let Some((index, _)) = super::lookup_indexed(&args[0]) {
+            server.stats.count_call(index);
+        }
         let flow = exec_queue(server, session, out);
         // Day 5: close the transaction in the AOF if it changed anything.
         crate::aof::propagate::end_transaction(server, session, out);

@@ -151,6 +151,31 @@ impl Stats {
         }
     }
 
+    /// Day 3: CONFIG RESETSTAT. Zeroes the counters that count events since start
+    /// (commands, per-command calls, connections received and rejected, expired keys),
+    /// as Redis's `resetServerStats` and `resetCommandTableStats` do. Gauges of the
+    /// present (connected and blocked clients) and the client id sequence are kept: they
+    /// describe now, not history, and CLIENT ID must never repeat.
+    pub fn reset(&self) {
+        self.total_connections.store(0, Ordering::Relaxed);
+        self.total_commands.store(0, Ordering::Relaxed);
+        self.expired_keys.store(0, Ordering::Relaxed);
+        self.rejected_connections.store(0, Ordering::Relaxed);
+        for calls in self.calls.iter() {
+            calls.store(0, Ordering::Relaxed);
+        }
+    }
+
+    /// Day 6: counts one call of the command at `index` in the command table, for a
+    /// command run outside the dispatcher (EXEC inside MULTI), as the dispatcher counts
+    /// every other one (`total_commands_processed`, INFO commandstats).
+    pub fn count_call(&self, index: usize) {
+        self.total_commands.fetch_add(1, Ordering::Relaxed);
+        if let Some(calls) = self.calls.get(index) {
+            calls.fetch_add(1, Ordering::Relaxed);
+        }
+    }
+
     /// A fresh client id (CLIENT ID): 1, 2, 3, ...
     pub fn next_client_id(&self) -> u64 {
         self.next_client_id.fetch_add(1, Ordering::Relaxed) + 1
