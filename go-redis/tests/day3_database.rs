@@ -951,6 +951,45 @@ fn info_field(info: &str, name: &str) -> Option<String> {
 /// CONFIG RESETSTAT zeroes what INFO counts since start (commands, per-command calls,
 /// connections received and rejected, expired keys), as Redis's `resetServerStats` and
 /// `resetCommandTableStats` do, and keeps what describes now (connected clients).
+/// INFO counts error replies as Redis does: per command, a call that ran and answered an
+/// error is a failed call, one refused before it ran (arity, NOAUTH) a rejected call; and
+/// every error reply by its first word (errorstats, total_error_replies). RESETSTAT zeroes
+/// them.
+#[tokio::test]
+async fn failed_and_rejected_calls_and_error_replies_are_counted() {
+    use tokio::net::TcpStream;
+    let server = start().await;
+    let mut c = TcpStream::connect(server.addr).await.unwrap();
+    call(&mut c, "LPUSH l a").await;
+    assert!(text(&call(&mut c, "GET l").await).starts_with("WRONGTYPE"));
+    assert!(text(&call(&mut c, "GET").await).starts_with("ERR wrong number"));
+    call(&mut c, "GET k").await;
+    assert!(text(&call(&mut c, "NOSUCH x").await).starts_with("ERR unknown command"));
+    let info = text(&call(&mut c, "INFO everything").await);
+    assert!(
+        info.contains(
+            "\r\ncmdstat_get:calls=2,usec=0,usec_per_call=0.00,rejected_calls=1,failed_calls=1\r\n"
+        ),
+        "{info}"
+    );
+    assert!(
+        info.contains("\r\nerrorstat_WRONGTYPE:count=1\r\n"),
+        "{info}"
+    );
+    assert!(info.contains("\r\nerrorstat_ERR:count=2\r\n"), "{info}");
+    assert_eq!(
+        info_field(&info, "total_error_replies").as_deref(),
+        Some("3")
+    );
+    call(&mut c, "CONFIG RESETSTAT").await;
+    let info = text(&call(&mut c, "INFO everything").await);
+    assert!(!info.contains("errorstat_"), "{info}");
+    assert_eq!(
+        info_field(&info, "total_error_replies").as_deref(),
+        Some("0")
+    );
+}
+
 #[tokio::test]
 async fn config_resetstat_zeroes_the_counters_info_shows() {
     use tokio::net::TcpStream;
@@ -1004,7 +1043,8 @@ async fn config_resetstat_zeroes_the_counters_info_shows() {
         ("expired_keys", "0"),
         ("rejected_connections", "0"),
         ("total_connections_received", "0"),
-        // RESETSTAT zeroed it, then INFO itself was counted.
+        // RESETSTAT zeroed it, then counted itself once done; as in Redis, INFO counts
+        // only after it has answered.
         ("total_commands_processed", "1"),
         ("connected_clients", "1"), // a gauge of now: kept
         ("aof_rewrites", "0"),

@@ -24,14 +24,11 @@ use crate::resp::{Output, ReplyWriter};
 pub fn dispatch(server: &Server, session: &mut Session, args: &[Bytes], out: &mut Output) -> Flow {
     // Day 6: every command takes a shared turn at the EXEC gate; EXEC runs alone.
     let _turn = super::tx::turn(server, session);
-    server.stats.total_commands.fetch_add(1, Ordering::Relaxed);
+    session.command_ran = false;
     let Some((index, command)) = super::lookup_indexed(&args[0]) else {
         out.error(&super::unknown_command_message(args));
         return Flow::Continue;
     };
-    if let Some(calls) = server.stats.calls.get(index) {
-        calls.fetch_add(1, Ordering::Relaxed);
-    }
     // ANCHOR: ex_dispatch
     if !session.authenticated && command.flags & NO_AUTH == 0 {
         out.error("NOAUTH Authentication required.");
@@ -84,6 +81,15 @@ pub fn dispatch(server: &Server, session: &mut Session, args: &[Bytes], out: &mu
         }
     };
     // ANCHOR_END: ex_dispatch
+    // Day 3: INFO's counts. As in Redis, a command counts once it has run (so INFO's own
+    // call is not in the figures it shows), and a refused one only as a rejected call.
+    ctx.session.command_ran = true;
+    server.stats.count_call(index);
+    if ctx.out.get(reply_mark) == Some(&b'-') {
+        server
+            .stats
+            .count_error(&ctx.out[reply_mark + 1..], Some(index), false);
+    }
     // Day 5: count a write for the save points and INFO (while its keys are still locked,
     // so a snapshot's count matches its contents).
     if command.flags & super::WRITE != 0 {
@@ -134,12 +140,27 @@ pub fn key_args(args: &[Bytes], first: i32, last: i32, step: usize) -> impl Iter
         .filter_map(move |i| args.get(i as usize).map(|a| a.as_ref()))
 }
 
-/// Every command called at least once, with its call count (INFO commandstats).
-pub fn command_calls(server: &Server) -> Vec<(&'static super::Command, u64)> {
+/// Every command called (or refused, or failed) at least once, with its position in the
+/// command table and its call count (INFO commandstats).
+pub fn command_calls(server: &Server) -> Vec<(usize, &'static super::Command, u64)> {
+    let stats = &server.stats;
     super::all_commands()
-        .zip(server.stats.calls.iter())
-        .map(|(c, n)| (c, n.load(Ordering::Relaxed)))
-        .filter(|(_, n)| *n > 0)
+        .enumerate()
+        .map(|(i, c)| {
+            (
+                i,
+                c,
+                stats.calls.get(i).map_or(0, |n| n.load(Ordering::Relaxed)),
+            )
+        })
+        .filter(|&(i, _, calls)| {
+            let any = |counters: &[std::sync::atomic::AtomicU64]| {
+                counters
+                    .get(i)
+                    .is_some_and(|n| n.load(Ordering::Relaxed) > 0)
+            };
+            calls > 0 || any(&stats.rejected_calls) || any(&stats.failed_calls)
+        })
         .collect()
 }
 
@@ -209,6 +230,7 @@ impl Executor for Server {
         }
         // Day 6: MULTI queues requests and EXEC runs them; a RESP2 subscriber is limited.
         let mark = out.len();
+        session.command_ran = false;
         let flow = match super::tx::intercept(self, session, &args, out) {
             Some(flow) => {
                 // Day 3: MONITOR sees EXEC and DISCARD after the commands they ran (queued
@@ -224,6 +246,12 @@ impl Executor for Server {
             }
             None => dispatch(self, session, &args, out),
         };
+        // Day 3: an error for a request whose command never ran (unknown, wrong arity,
+        // NOAUTH, refused in MULTI) is a rejected call (INFO commandstats, errorstats).
+        if !session.command_ran && out.get(mark) == Some(&b'-') {
+            let index = super::lookup_indexed(&args[0]).map(|(i, _)| i);
+            self.stats.count_error(&out[mark + 1..], index, true);
+        }
         // Day 4: this command may have fed a client blocked in BLPOP and friends.
         super::blocking::after_command(self, flow);
         if flow == Flow::Wait {

@@ -123,11 +123,12 @@ fn section_persistence(server: &Server, _config: &Config, text: &mut String) {
 fn section_stats(server: &Server, _config: &Config, text: &mut String) {
     let _ = write!(
         text,
-        "# Stats\r\ntotal_connections_received:{}\r\ntotal_commands_processed:{}\r\nexpired_keys:{}\r\nrejected_connections:{}\r\nevicted_keys:0\r\nkeyspace_hits:0\r\nkeyspace_misses:0\r\n",
+        "# Stats\r\ntotal_connections_received:{}\r\ntotal_commands_processed:{}\r\nexpired_keys:{}\r\nrejected_connections:{}\r\nevicted_keys:0\r\nkeyspace_hits:0\r\nkeyspace_misses:0\r\ntotal_error_replies:{}\r\n",
         server.stats.total_connections.load(Ordering::Relaxed),
         server.stats.total_commands.load(Ordering::Relaxed),
         server.stats.expired_keys.load(Ordering::Relaxed),
-        server.stats.rejected_connections.load(Ordering::Relaxed)
+        server.stats.rejected_connections.load(Ordering::Relaxed),
+        server.stats.errors.lock().values().sum::<u64>()
     );
     // Day 6: pubsub_channels, pubsub_patterns, pubsubshard_channels.
     text.push_str(&super::pubsub::info_fields(server));
@@ -149,8 +150,11 @@ fn section_modules(_server: &Server, _config: &Config, text: &mut String) {
     text.push_str("# Modules\r\n");
 }
 
-fn section_errorstats(_server: &Server, _config: &Config, text: &mut String) {
+fn section_errorstats(server: &Server, _config: &Config, text: &mut String) {
     text.push_str("# Errorstats\r\n");
+    for (code, count) in server.stats.errors.lock().iter() {
+        let _ = write!(text, "errorstat_{code}:count={count}\r\n");
+    }
 }
 
 fn section_cluster(server: &Server, _config: &Config, text: &mut String) {
@@ -175,11 +179,20 @@ fn section_keyspace(server: &Server, _config: &Config, text: &mut String) {
 
 fn section_commandstats(server: &Server, _config: &Config, text: &mut String) {
     text.push_str("# Commandstats\r\n");
-    for (command, calls) in super::dispatch::command_calls(server) {
+    // go-redis does not time each command (Redis reads the clock around every call; here
+    // the clock is read once per batch), so usec stays 0.
+    for (index, command, calls) in super::dispatch::command_calls(server) {
+        let count = |counters: &[std::sync::atomic::AtomicU64]| {
+            counters
+                .get(index)
+                .map_or(0, |c| c.load(std::sync::atomic::Ordering::Relaxed))
+        };
         let _ = write!(
             text,
-            "cmdstat_{}:calls={calls},usec=0,usec_per_call=0.00,rejected_calls=0,failed_calls=0\r\n",
-            command.name
+            "cmdstat_{}:calls={calls},usec=0,usec_per_call=0.00,rejected_calls={},failed_calls={}\r\n",
+            command.name,
+            count(&server.stats.rejected_calls),
+            count(&server.stats.failed_calls),
         );
     }
 }

@@ -66,6 +66,10 @@ pub struct Session {
     /// batch (the AOF loader, a command retried after a wait), where each command reads
     /// the clock itself.
     pub batch_time: Option<u64>,
+    /// Day 3: whether the last request reached its command's code (it was not refused for
+    /// its arity or authentication first): decides whether an error reply counts as a
+    /// failed or a rejected call in INFO commandstats.
+    pub command_ran: bool,
 }
 
 impl Session {
@@ -88,6 +92,7 @@ impl Session {
             pubsub: Default::default(),
             propagate_as: None,
             batch_time: None,
+            command_ran: false,
         }
     }
 }
@@ -133,6 +138,14 @@ pub struct Stats {
     /// Calls per command, indexed by the command's position in the command table
     /// (INFO commandstats).
     pub calls: Box<[AtomicU64]>,
+    /// Per command: calls refused before they ran (wrong arity, NOAUTH), Redis's
+    /// `rejected_calls`.
+    pub rejected_calls: Box<[AtomicU64]>,
+    /// Per command: calls that ran and answered an error, Redis's `failed_calls`.
+    pub failed_calls: Box<[AtomicU64]>,
+    /// Error replies by their first word (`ERR`, `WRONGTYPE`, ...): INFO errorstats, and
+    /// their sum, `total_error_replies`. Touched only when a command fails.
+    pub errors: parking_lot::Mutex<std::collections::BTreeMap<String, u64>>,
     next_client_id: AtomicU64,
 }
 
@@ -147,6 +160,9 @@ impl Stats {
             rejected_connections: AtomicU64::new(0),
             blocked_clients: AtomicUsize::new(0),
             calls: (0..commands).map(|_| AtomicU64::new(0)).collect(),
+            rejected_calls: (0..commands).map(|_| AtomicU64::new(0)).collect(),
+            failed_calls: (0..commands).map(|_| AtomicU64::new(0)).collect(),
+            errors: parking_lot::Mutex::new(std::collections::BTreeMap::new()),
             next_client_id: AtomicU64::new(0),
         }
     }
@@ -161,14 +177,43 @@ impl Stats {
         self.total_commands.store(0, Ordering::Relaxed);
         self.expired_keys.store(0, Ordering::Relaxed);
         self.rejected_connections.store(0, Ordering::Relaxed);
-        for calls in self.calls.iter() {
-            calls.store(0, Ordering::Relaxed);
+        for counter in self
+            .calls
+            .iter()
+            .chain(self.rejected_calls.iter())
+            .chain(self.failed_calls.iter())
+        {
+            counter.store(0, Ordering::Relaxed);
+        }
+        self.errors.lock().clear();
+    }
+
+    /// Counts an error reply (`reply` is its text, without the leading `-`) under its
+    /// first word, and, for a known command at `index`, as a rejected call (it never ran)
+    /// or a failed one. Redis keeps the same three counts (`afterErrorReply`).
+    pub fn count_error(&self, reply: &[u8], index: Option<usize>, rejected: bool) {
+        let code = reply
+            .split(|&b| b == b' ' || b == b'\r')
+            .next()
+            .unwrap_or_default();
+        *self
+            .errors
+            .lock()
+            .entry(String::from_utf8_lossy(code).into_owned())
+            .or_default() += 1;
+        let per_command = if rejected {
+            &self.rejected_calls
+        } else {
+            &self.failed_calls
+        };
+        if let Some(counter) = index.and_then(|i| per_command.get(i)) {
+            counter.fetch_add(1, Ordering::Relaxed);
         }
     }
 
-    /// Day 6: counts one call of the command at `index` in the command table, for a
-    /// command run outside the dispatcher (EXEC inside MULTI), as the dispatcher counts
-    /// every other one (`total_commands_processed`, INFO commandstats).
+    /// Counts one call of the command at `index` in the command table, once it has run
+    /// (`total_commands_processed`, INFO commandstats): the dispatcher's count, and day 6's
+    /// for EXEC inside MULTI, which runs outside it.
     pub fn count_call(&self, index: usize) {
         self.total_commands.fetch_add(1, Ordering::Relaxed);
         if let Some(calls) = self.calls.get(index) {
