@@ -981,6 +981,10 @@ async fn failed_and_rejected_calls_and_error_replies_are_counted() {
         info_field(&info, "total_error_replies").as_deref(),
         Some("3")
     );
+    // Read lookups: `GET l` found its key (then refused its type), `GET k` did not; the
+    // write (LPUSH) and the refused `GET` looked nothing up as a read.
+    assert_eq!(info_field(&info, "keyspace_hits").as_deref(), Some("1"));
+    assert_eq!(info_field(&info, "keyspace_misses").as_deref(), Some("1"));
     call(&mut c, "CONFIG RESETSTAT").await;
     let info = text(&call(&mut c, "INFO everything").await);
     assert!(!info.contains("errorstat_"), "{info}");
@@ -988,6 +992,7 @@ async fn failed_and_rejected_calls_and_error_replies_are_counted() {
         info_field(&info, "total_error_replies").as_deref(),
         Some("0")
     );
+    assert_eq!(info_field(&info, "keyspace_hits").as_deref(), Some("0"));
 }
 
 #[tokio::test]

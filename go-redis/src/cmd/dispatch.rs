@@ -61,11 +61,12 @@ pub fn dispatch(server: &Server, session: &mut Session, args: &[Bytes], out: &mu
     };
     // Day 5: cross-database writers hold the AOF's order lock (see aof::propagate).
     let _order = crate::aof::propagate::order_guard(server, command);
-    let locked = match command.keys {
+    let mut locked = match command.keys {
         Keys::None => db.lock(std::iter::empty(), now),
         Keys::All => db.lock_all(now),
         Keys::Range(first, last, step) => db.lock(key_args(args, first, last, step), now),
     };
+    locked.count_reads = command.flags & super::READONLY != 0; // Day 3: keyspace_hits/misses
     let reply_mark = out.len(); // Day 3: CLIENT REPLY OFF|SKIP drops the reply.
     let mut ctx = Ctx {
         db: locked,

@@ -121,9 +121,14 @@ fn section_persistence(server: &Server, _config: &Config, text: &mut String) {
 }
 
 fn section_stats(server: &Server, _config: &Config, text: &mut String) {
+    let (hits, misses) = server
+        .dbs()
+        .iter()
+        .map(|db| db.read_stats())
+        .fold((0, 0), |(h, m), (dh, dm)| (h + dh, m + dm));
     let _ = write!(
         text,
-        "# Stats\r\ntotal_connections_received:{}\r\ntotal_commands_processed:{}\r\nexpired_keys:{}\r\nrejected_connections:{}\r\nevicted_keys:0\r\nkeyspace_hits:0\r\nkeyspace_misses:0\r\ntotal_error_replies:{}\r\n",
+        "# Stats\r\ntotal_connections_received:{}\r\ntotal_commands_processed:{}\r\nexpired_keys:{}\r\nrejected_connections:{}\r\nevicted_keys:0\r\nkeyspace_hits:{hits}\r\nkeyspace_misses:{misses}\r\ntotal_error_replies:{}\r\n",
         server.stats.total_connections.load(Ordering::Relaxed),
         server.stats.total_commands.load(Ordering::Relaxed),
         server.stats.expired_keys.load(Ordering::Relaxed),

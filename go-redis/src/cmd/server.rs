@@ -244,6 +244,9 @@ fn config(cx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
         // writes the running configuration back into the config file (config/rewrite.rs).
         "resetstat" if args.len() == 2 => {
             cx.server.stats.reset();
+            for db in cx.server.dbs() {
+                db.reset_read_stats();
+            }
             crate::aof::reset_stats(cx.server); // Day 5: aof_rewrites and its failures
             cx.out.ok();
         }

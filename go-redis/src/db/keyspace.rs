@@ -122,13 +122,6 @@ impl Shard {
         Some(&mut self.map[index])
         // ANCHOR_END: ex_lookup
     }
-
-    /// [`Shard::lookup`], marking the entry as used at `now` (most commands' lookup).
-    pub fn lookup_touched(&mut self, key: &[u8], now: u64) -> Option<&mut Entry> {
-        let entry = self.lookup(key, now)?;
-        entry.accessed = unix_secs(now);
-        Some(entry)
-    }
     // ANCHOR_END: lookup
 
     /// The index of `key`'s live entry (an expired one is deleted first), if any.
@@ -141,7 +134,6 @@ impl Shard {
             }
             return None;
         }
-        self.map[index].accessed = unix_secs(now);
         Some(index)
     }
 
@@ -242,6 +234,11 @@ impl Shard {
 pub struct Db {
     shards: Box<[Mutex<Shard>]>,
     router: foldhash::fast::FixedState,
+    /// Reads by read-only commands that found their key (INFO `keyspace_hits`, summed
+    /// over the databases; Redis counts only its read lookups, so do we).
+    hits: std::sync::atomic::AtomicU64,
+    /// Reads by read-only commands that did not (INFO `keyspace_misses`).
+    misses: std::sync::atomic::AtomicU64,
 }
 
 impl Default for Db {
@@ -256,6 +253,8 @@ impl Db {
         Self {
             shards: (0..SHARDS).map(|_| Mutex::new(Shard::default())).collect(),
             router: foldhash::fast::FixedState::with_seed(0x5EED),
+            hits: std::sync::atomic::AtomicU64::new(0),
+            misses: std::sync::atomic::AtomicU64::new(0),
         }
     }
 
@@ -298,6 +297,7 @@ impl Db {
             db: self,
             guards,
             now,
+            count_reads: false,
         }
     }
     // ANCHOR_END: lock
@@ -308,6 +308,7 @@ impl Db {
             db: self,
             guards: Guards::Many((0..SHARDS).map(|s| (s, self.shards[s].lock())).collect()),
             now,
+            count_reads: false,
         }
     }
 
@@ -319,6 +320,19 @@ impl Db {
     /// Whether the database has no keys.
     pub fn is_empty(&self) -> bool {
         self.len() == 0
+    }
+
+    /// Keyspace hits and misses counted in this database: lookups by read-only commands.
+    pub fn read_stats(&self) -> (u64, u64) {
+        use std::sync::atomic::Ordering::Relaxed;
+        (self.hits.load(Relaxed), self.misses.load(Relaxed))
+    }
+
+    /// Zeroes the keyspace hits and misses (CONFIG RESETSTAT).
+    pub fn reset_read_stats(&self) {
+        use std::sync::atomic::Ordering::Relaxed;
+        self.hits.store(0, Relaxed);
+        self.misses.store(0, Relaxed);
     }
 
     /// Number of keys with a TTL.
@@ -366,6 +380,9 @@ pub struct Locked<'a> {
     guards: Guards<'a>,
     /// The time the command runs at (Unix ms): every expiry check in it uses the same instant.
     pub now: u64,
+    /// Whether lookups count as keyspace hits or misses: set for read-only commands, as
+    /// Redis counts only its read lookups.
+    pub count_reads: bool,
 }
 
 impl<'a> Locked<'a> {
@@ -414,23 +431,38 @@ impl<'a> Locked<'a> {
 
     /// The live entry of `key`, if any (lazy expiry applies), marked as used now.
     pub fn entry(&mut self, key: &[u8]) -> Option<&mut Entry> {
-        let now = self.now;
-        let shard = self.shard(key);
-        if !shard.expires.is_empty() {
-            shard.note_if_expired(key, now); // Day 5: an expiry is logged as DEL
-        }
-        shard.lookup_touched(key, now)
+        self.read(key, true)
     }
 
     /// [`Locked::entry`] for commands that only look at a key (TYPE, TTL, EXISTS, OBJECT):
     /// its last-access time stays as it was (Redis's `LOOKUP_NOTOUCH`).
     pub fn peek(&mut self, key: &[u8]) -> Option<&mut Entry> {
-        let now = self.now;
+        self.read(key, false)
+    }
+
+    /// The live entry of `key` (an expired one is deleted and, day 5, noted for the AOF),
+    /// marked as used now if `touch`, counted as a keyspace hit or miss for a read-only
+    /// command.
+    fn read(&mut self, key: &[u8], touch: bool) -> Option<&mut Entry> {
+        let (now, count, db) = (self.now, self.count_reads, self.db);
         let shard = self.shard(key);
         if !shard.expires.is_empty() {
             shard.note_if_expired(key, now); // Day 5: an expiry is logged as DEL
         }
-        shard.lookup(key, now)
+        let entry = shard.lookup(key, now);
+        if count {
+            let counter = if entry.is_some() {
+                &db.hits
+            } else {
+                &db.misses
+            };
+            counter.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        }
+        let entry = entry?;
+        if touch {
+            entry.accessed = unix_secs(now);
+        }
+        Some(entry)
     }
 
     /// The live value of `key`, if any.
@@ -444,7 +476,10 @@ impl<'a> Locked<'a> {
         let now = self.now;
         let shard = self.shard(key);
         let index = match shard.live_index(key, now) {
-            Some(index) => index,
+            Some(index) => {
+                shard.map[index].accessed = unix_secs(now);
+                index
+            }
             None => {
                 let entry = Entry {
                     value: make(),
