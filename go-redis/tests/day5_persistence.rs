@@ -12,7 +12,7 @@ mod support;
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
@@ -658,14 +658,7 @@ async fn config_set_appendonly_yes_starts_the_aof_with_a_rewrite() {
 // ---- the real Redis tools ----
 
 /// A child process, killed on drop.
-struct Process(Child);
-
-impl Drop for Process {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
+type Process = support::KillOnDrop;
 
 /// Starts a real Redis on `dir` with the AOF on (command-form base files) and waits for it.
 fn start_real_redis(binary: &Path, dir: &Path, extra: &[&str]) -> (Process, SocketAddr) {
@@ -681,7 +674,7 @@ fn start_real_redis(binary: &Path, dir: &Path, extra: &[&str]) -> (Process, Sock
             .stderr(Stdio::null());
         command
     });
-    (Process(child), SocketAddr::from(([127, 0, 0, 1], port)))
+    (child, SocketAddr::from(([127, 0, 0, 1], port)))
 }
 
 fn copy_dir(from: &Path, to: &Path) {
@@ -862,7 +855,7 @@ fn start_binary(dir: &Path, fsync: &str) -> (Process, SocketAddr) {
             .stderr(Stdio::null());
         command
     });
-    (Process(child), SocketAddr::from(([127, 0, 0, 1], port)))
+    (child, SocketAddr::from(([127, 0, 0, 1], port)))
 }
 
 /// Four clients write `c<w>:<i>` keys until the server is killed with SIGKILL at a random

@@ -15,7 +15,6 @@
 mod support;
 
 use std::collections::BTreeMap;
-use std::process::Child;
 use std::time::Duration;
 
 use go_redis::resp::Frame;
@@ -23,16 +22,6 @@ use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
-
-/// The real server, killed on drop.
-struct RealRedis(Child);
-
-impl Drop for RealRedis {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
 
 /// A RESP2 connection reading one reply per request.
 struct Conn {
@@ -521,7 +510,7 @@ async fn same_replies_as_redis_7_0_15() {
         .and_then(|s| s.parse().ok())
         .unwrap_or(10_000);
     let (child, port) = support::spawn_real_redis(&redis_server);
-    let _real = RealRedis(child);
+    let _real = child;
     let ours = support::start().await;
     let mut real = Conn::connect(([127, 0, 0, 1], port).into()).await;
     let mut mine = Conn::connect(ours.addr).await;

@@ -753,16 +753,6 @@ fn ties_script() -> Vec<String> {
     script
 }
 
-/// The real server, killed on drop.
-struct RealRedis(std::process::Child);
-
-impl Drop for RealRedis {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
 #[tokio::test]
 async fn same_bytes_as_redis_7_0_15() {
     let Some(redis_server) = support::real_redis_server() else {
@@ -770,7 +760,7 @@ async fn same_bytes_as_redis_7_0_15() {
         return;
     };
     let (child, port) = support::spawn_real_redis(&redis_server);
-    let _real = RealRedis(child);
+    let _real = child;
     let ours = support::start().await;
     let mut real = Client::connect(([127, 0, 0, 1], port).into()).await;
     let mut mine = Client::connect(ours.addr).await;

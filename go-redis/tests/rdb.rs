@@ -9,7 +9,7 @@ mod support;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::time::Duration;
 
 use go_redis::Config;
@@ -75,7 +75,7 @@ async fn stop(mut server: TestServer) {
 
 /// A real Redis serving `dir/dump.rdb`, killed on drop.
 struct RealRedis {
-    child: Child,
+    _child: support::KillOnDrop,
     port: u16,
 }
 
@@ -100,7 +100,10 @@ impl RealRedis {
                 .stderr(Stdio::null());
             command
         });
-        let real = RealRedis { child, port };
+        let real = RealRedis {
+            _child: child,
+            port,
+        };
         Some(real)
     }
 
@@ -110,13 +113,6 @@ impl RealRedis {
             .get_multiplexed_async_connection()
             .await
             .expect("connect to redis-server")
-    }
-}
-
-impl Drop for RealRedis {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
     }
 }
 

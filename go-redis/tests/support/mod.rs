@@ -144,6 +144,31 @@ pub fn python_with_redis() -> Result<String, String> {
     Err("no python3 with the `redis` package (pip install redis, or set GO_REDIS_PYTHON)".into())
 }
 
+/// A child process killed (and reaped) when dropped, so a failing test leaves no server
+/// running behind it.
+#[derive(Debug)]
+pub struct KillOnDrop(pub std::process::Child);
+
+impl Drop for KillOnDrop {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+impl std::ops::Deref for KillOnDrop {
+    type Target = std::process::Child;
+    fn deref(&self) -> &std::process::Child {
+        &self.0
+    }
+}
+
+impl std::ops::DerefMut for KillOnDrop {
+    fn deref_mut(&mut self) -> &mut std::process::Child {
+        &mut self.0
+    }
+}
+
 /// Starts a server process that must be told its port (the real `redis-server`, the
 /// go-redis binary) and returns it with the port it listens on. `command(port)` builds the
 /// command line.
@@ -157,10 +182,10 @@ pub fn python_with_redis() -> Result<String, String> {
 /// most commands until then (a test that read the data set too early saw empty databases).
 pub fn spawn_on_free_port(
     mut command: impl FnMut(u16) -> std::process::Command,
-) -> (std::process::Child, u16) {
+) -> (KillOnDrop, u16) {
     for _ in 0..10 {
         let port = common::free_port().expect("a free port");
-        let mut child = command(port).spawn().expect("start the server process");
+        let mut child = KillOnDrop(command(port).spawn().expect("start the server process"));
         let deadline = std::time::Instant::now() + Duration::from_secs(20);
         while std::time::Instant::now() < deadline {
             if child.try_wait().ok().flatten().is_some() {
@@ -174,8 +199,6 @@ pub fn spawn_on_free_port(
             }
             std::thread::sleep(Duration::from_millis(5));
         }
-        let _ = child.kill();
-        let _ = child.wait();
     }
     panic!("no server process came up on a free port in 10 tries (did it refuse its files?)");
 }
@@ -196,7 +219,7 @@ fn answers_pong(port: u16) -> bool {
 }
 
 /// A real `redis-server` (see [`real_redis_server`]) without persistence, on a free port.
-pub fn spawn_real_redis(binary: &std::path::Path) -> (std::process::Child, u16) {
+pub fn spawn_real_redis(binary: &std::path::Path) -> (KillOnDrop, u16) {
     spawn_on_free_port(|port| {
         let mut command = std::process::Command::new(binary);
         command
