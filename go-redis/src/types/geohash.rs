@@ -231,38 +231,29 @@ pub fn score_of(longitude: f64, latitude: f64) -> Option<u64> {
 /// longitude's bits alone, letting the carry jump over the latitude's bits (they are set
 /// to ones first, so a borrow or carry runs through them), wrapping around the globe.
 fn move_x(hash: &mut HashBits, d: i8) {
-    if d == 0 {
-        return;
-    }
-    let x = hash.bits & 0xaaaa_aaaa_aaaa_aaaa;
-    let y = hash.bits & 0x5555_5555_5555_5555;
-    let shift = 64 - u32::from(hash.step) * 2;
-    let zz = 0x5555_5555_5555_5555u64.checked_shr(shift).unwrap_or(0);
-    let x = if d > 0 {
-        x.wrapping_add(zz + 1)
-    } else {
-        (x | zz).wrapping_sub(zz + 1)
-    };
-    let x = x & 0xaaaa_aaaa_aaaa_aaaau64.checked_shr(shift).unwrap_or(0);
-    hash.bits = x | y;
+    move_along(hash, d, 0xaaaa_aaaa_aaaa_aaaa, 0x5555_5555_5555_5555);
 }
 
 /// Moves a hash one cell north (`d > 0`) or south (`d < 0`), as [`move_x`] does east.
 fn move_y(hash: &mut HashBits, d: i8) {
+    move_along(hash, d, 0x5555_5555_5555_5555, 0xaaaa_aaaa_aaaa_aaaa);
+}
+
+/// One step along the axis whose bits are `own` (the other axis's bits are `other`).
+fn move_along(hash: &mut HashBits, d: i8, own: u64, other: u64) {
     if d == 0 {
         return;
     }
-    let x = hash.bits & 0xaaaa_aaaa_aaaa_aaaa;
-    let y = hash.bits & 0x5555_5555_5555_5555;
+    let moving = hash.bits & own;
+    let fixed = hash.bits & other;
     let shift = 64 - u32::from(hash.step) * 2;
-    let zz = 0xaaaa_aaaa_aaaa_aaaau64.checked_shr(shift).unwrap_or(0);
-    let y = if d > 0 {
-        y.wrapping_add(zz + 1)
+    let zz = other.checked_shr(shift).unwrap_or(0);
+    let moved = if d > 0 {
+        moving.wrapping_add(zz + 1)
     } else {
-        (y | zz).wrapping_sub(zz + 1)
+        (moving | zz).wrapping_sub(zz + 1)
     };
-    let y = y & 0x5555_5555_5555_5555u64.checked_shr(shift).unwrap_or(0);
-    hash.bits = x | y;
+    hash.bits = (moved & own.checked_shr(shift).unwrap_or(0)) | fixed;
 }
 
 /// The eight cells around one, each of the same size.
