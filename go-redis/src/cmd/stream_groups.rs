@@ -207,7 +207,8 @@ fn xgroup(cx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
                 "BUSYGROUP Consumer Group name already exists".into(),
             ));
         }
-        let group = Group::new(id, entries_read.or_else(|| s.entries_read_at(id)));
+        // Without ENTRIESREAD the counter is unknown (Redis's -1) until the group reads.
+        let group = Group::new(id, entries_read);
         let logged = vec![
             word("XGROUP"),
             word("CREATE"),
