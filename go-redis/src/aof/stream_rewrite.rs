@@ -1,4 +1,4 @@
-//! Day 4 — a stream in an AOF rewrite: the commands that rebuild it, as Redis's
+//! Day 5 — a stream in an AOF rewrite: the commands that rebuild it, as Redis's
 //! `rewriteStreamObject` writes them.
 //!
 //! An XADD per entry (with its ID), then XSETID to restore what entries alone do not say

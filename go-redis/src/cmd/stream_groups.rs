@@ -15,7 +15,9 @@
 
 use bytes::Bytes;
 
-use super::streams::{parse_id, parse_read_args, stream, stream_or_create, write_entry};
+use super::streams::{
+    StreamRead, parse_id, parse_read_args, stream, stream_or_create, write_entry, write_streams,
+};
 use super::{CmdError, CmdResult, Ctx, READONLY, WRITE, is, parse_int};
 use crate::command;
 use crate::connection::Flow;
@@ -262,9 +264,6 @@ fn xgroup(cx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
 }
 // ANCHOR_END: xgroup
 
-/// What one stream of an XREADGROUP returned, with its key.
-type Served = (Bytes, Vec<(StreamId, Vec<Bytes>)>);
-
 // ANCHOR: read_group
 /// Serves `consumer` of `group` from stream `s`: new entries after the group's last ID
 /// (`history` false, the `>` ID), or its own pending entries after `after`. New entries
@@ -380,7 +379,7 @@ fn xreadgroup(cx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
     }
     let now = crate::db::now_ms();
     let mut log = Vec::new();
-    let mut found: Vec<Served> = Vec::new();
+    let mut found: Vec<StreamRead> = Vec::new();
     for (key, after) in keys.iter().zip(afters) {
         let Some(s) = stream(&mut cx.db, key)? else {
             continue;
@@ -416,28 +415,7 @@ fn xreadgroup(cx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
             }
         }
     }
-    if cx.out.resp3() {
-        cx.out.map(found.len());
-    } else {
-        cx.out.array(found.len());
-    }
-    for (key, entries) in &found {
-        if !cx.out.resp3() {
-            cx.out.array(2);
-        }
-        cx.out.bulk(key);
-        cx.out.array(entries.len());
-        for (id, fields) in entries {
-            if fields.is_empty() {
-                // A pending entry deleted since: its ID and a null.
-                cx.out.array(2);
-                cx.out.bulk(id.to_string().as_bytes());
-                cx.out.null_array();
-            } else {
-                write_entry(cx.out, *id, fields);
-            }
-        }
-    }
+    write_streams(cx.out, &found);
     Ok(Flow::Continue)
 }
 // ANCHOR_END: xreadgroup

@@ -263,7 +263,7 @@ fn xadd(cx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
     trim.apply(stream);
     let id_text = Bytes::from(id.to_string());
     cx.out.bulk(&id_text);
-    // Logged with the ID it got and an exact trim, so a replay builds the same stream.
+    // Day 5: logged with the ID it got and an exact trim, so a replay builds the same stream.
     let mut logged = vec![Bytes::from_static(b"XADD"), key.clone()];
     if trim.strategy.is_some() {
         logged.extend(exact_trim(stream));
@@ -462,7 +462,7 @@ pub fn parse_read_args(args: &[Bytes], group: bool) -> Result<ReadArgs, CmdError
         } else if is(opt, "streams") && more > 0 {
             parsed.streams_at = i + 1;
             let rest = args.len() - parsed.streams_at;
-            if rest % 2 != 0 {
+            if !rest.is_multiple_of(2) {
                 return Err(CmdError::err(
                     "Unbalanced XREAD list of streams: for each stream key an ID or '$' must be specified.",
                 ));
@@ -518,7 +518,7 @@ fn xread(cx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
         };
         after.push(id);
     }
-    let mut found: Vec<(Bytes, Vec<(StreamId, Vec<Bytes>)>)> = Vec::new();
+    let mut found: Vec<StreamRead> = Vec::new();
     for (key, &last) in keys.iter().zip(&after) {
         let Some(stream) = stream(&mut cx.db, key)? else {
             continue;
@@ -558,9 +558,13 @@ fn xread(cx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
 }
 // ANCHOR_END: xread
 
+/// What XREAD or XREADGROUP read from one stream: its key, and the entries by ID (an
+/// entry with no fields is one deleted since it was delivered: XREADGROUP's history).
+pub type StreamRead = (Bytes, Vec<(StreamId, Vec<Bytes>)>);
+
 /// Writes XREAD's reply: per stream with entries, its key and the entries (a map keyed
 /// by stream name in RESP3, as Redis 7 answers, and pairs in RESP2).
-pub fn write_streams(out: &mut Output, found: &[(Bytes, Vec<(StreamId, Vec<Bytes>)>)]) {
+pub fn write_streams(out: &mut Output, found: &[StreamRead]) {
     // RESP3: a map of key → entries; RESP2: an array of [key, entries] pairs.
     if out.resp3() {
         out.map(found.len());
@@ -574,7 +578,13 @@ pub fn write_streams(out: &mut Output, found: &[(Bytes, Vec<(StreamId, Vec<Bytes
         out.bulk(key);
         out.array(entries.len());
         for (id, fields) in entries {
-            write_entry(out, *id, fields);
+            if fields.is_empty() {
+                out.array(2);
+                out.bulk(id.to_string().as_bytes());
+                out.null_array();
+            } else {
+                write_entry(out, *id, fields);
+            }
         }
     }
 }

@@ -1,4 +1,4 @@
-//! Day 4 — writing listpacks: the one packed encoding go-redis must *produce*.
+//! Day 5 — writing listpacks: the one packed encoding go-redis must *produce*.
 //!
 //! Lists, hashes and sets can be saved in plain RDB encodings that every Redis loads, so
 //! [`super::packed`] only reads packed arrays. A stream has no plain encoding: its entries

@@ -1,4 +1,4 @@
-//! Day 4 — streams in RDB files (type 19, `RDB_TYPE_STREAM_LISTPACKS_2`), as Redis 7.0
+//! Day 5 — streams in RDB files (type 19, `RDB_TYPE_STREAM_LISTPACKS_2`), as Redis 7.0
 //! writes and reads them.
 //!
 //! Redis saves a stream as it keeps it in memory: the radix tree's nodes, each a key (the

@@ -230,6 +230,7 @@ impl Stream {
     /// The ID XADD gives a new entry, at time `now` (Unix ms). IDs only grow: a clock
     /// that went backwards, or many entries in one millisecond, just bump the sequence.
     pub fn next_id(&self, request: IdRequest, now: u64) -> Result<StreamId, AddError> {
+        // ANCHOR: ex_next_id
         if self.last_id == StreamId::MAX {
             return Err(AddError::Exhausted);
         }
@@ -248,6 +249,7 @@ impl Stream {
             return Err(AddError::TooSmall);
         }
         Ok(id)
+        // ANCHOR_END: ex_next_id
     }
     // ANCHOR_END: next_id
 
