@@ -769,3 +769,37 @@ async fn garbage_payloads_are_refused_not_crashed_on() {
     }
     assert_eq!(t(&mut c, &["PING"]).await, "PONG");
 }
+
+#[tokio::test]
+async fn command_getkeys_finds_the_keys_after_streams() {
+    let (server, _dir) = fresh().await;
+    let mut c = server.client().await;
+    assert_eq!(
+        t(
+            &mut c,
+            &[
+                "COMMAND", "GETKEYS", "XREAD", "COUNT", "2", "STREAMS", "a", "b", "0", "0"
+            ]
+        )
+        .await,
+        "[a b]"
+    );
+    assert_eq!(
+        t(
+            &mut c,
+            &[
+                "COMMAND",
+                "GETKEYS",
+                "XREADGROUP",
+                "GROUP",
+                "g",
+                "c",
+                "STREAMS",
+                "k",
+                ">"
+            ]
+        )
+        .await,
+        "[k]"
+    );
+}

@@ -40,6 +40,18 @@ pub const COMMANDS: &[super::Command] = &[
 /// unit in which `~` trims.
 pub const NODE_ENTRIES: usize = 100;
 
+/// The keys of an XREAD or XREADGROUP request: the first half of what follows `STREAMS`
+/// (the command table locks every argument, a safe superset; cluster routing and COMMAND
+/// GETKEYS need the real ones). `None` when there is no `STREAMS` or the rest is unbalanced.
+pub fn stream_keys(args: &[Bytes]) -> Option<Vec<Bytes>> {
+    let at = args.iter().skip(1).position(|a| is(a, "streams"))? + 2;
+    let rest = args.len().checked_sub(at)?;
+    if rest == 0 || !rest.is_multiple_of(2) {
+        return None;
+    }
+    Some(args[at..at + rest / 2].to_vec())
+}
+
 /// Redis's error for anything that is not a stream ID.
 pub fn invalid_id() -> CmdError {
     CmdError::err("Invalid stream ID specified as stream command argument")
