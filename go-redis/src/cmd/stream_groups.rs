@@ -55,6 +55,26 @@ fn subcommand_error(command: &str, sub: &[u8]) -> CmdError {
     ))
 }
 
+/// Redis 7 registers each subcommand with its own arity (`xgroup|create` takes at least
+/// five words): a wrong count is that subcommand's arity error, an unknown name its own.
+fn check_subcommand(command: &str, args: &[Bytes], table: &[(&str, i32)]) -> Result<(), CmdError> {
+    let sub = &args[1];
+    let Some((name, arity)) = table.iter().find(|(name, _)| is(sub, name)) else {
+        return Err(CmdError::err(format!(
+            "unknown subcommand '{}'. Try {command} HELP.",
+            lossy(sub)
+        )));
+    };
+    let argc = args.len() as i32;
+    if (*arity > 0 && argc != *arity) || argc < -arity {
+        return Err(CmdError::err(format!(
+            "wrong number of arguments for '{}|{name}' command",
+            command.to_ascii_lowercase()
+        )));
+    }
+    Ok(())
+}
+
 fn no_group(key: &[u8], group: &[u8]) -> CmdError {
     CmdError::Other(format!(
         "NOGROUP No such key '{}' or consumer group '{}'",
@@ -137,7 +157,19 @@ fn help(cx: &mut Ctx<'_>, lines: &[&str]) -> CmdResult {
 // ANCHOR: xgroup
 fn xgroup(cx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
     let sub = &args[1];
-    if args.len() == 2 && is(sub, "help") {
+    check_subcommand(
+        "XGROUP",
+        args,
+        &[
+            ("create", -5),
+            ("setid", -5),
+            ("destroy", 4),
+            ("createconsumer", 5),
+            ("delconsumer", 5),
+            ("help", 2),
+        ],
+    )?;
+    if is(sub, "help") {
         return help(cx, XGROUP_HELP);
     }
     let arity_ok = match () {
@@ -794,10 +826,12 @@ fn bulk_id(cx: &mut Ctx<'_>, id: StreamId) {
 // ANCHOR: xinfo
 fn xinfo(cx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
     let sub = &args[1];
+    check_subcommand(
+        "XINFO",
+        args,
+        &[("consumers", 4), ("groups", 3), ("stream", -3), ("help", 2)],
+    )?;
     if is(sub, "help") {
-        if args.len() != 2 {
-            return Err(subcommand_error("XINFO", sub));
-        }
         return help(cx, XINFO_HELP);
     }
     if args.len() < 3 {
@@ -870,7 +904,7 @@ fn stream_info(cx: &mut Ctx<'_>, s: &Stream, opts: &[Bytes]) -> Result<(), CmdEr
         _ => return Err(bad()),
     };
     let limit = if count == 0 { usize::MAX } else { count };
-    let nodes = s.len().div_ceil(super::streams::NODE_ENTRIES);
+    let nodes = s.nodes.len();
     cx.out.map(if full { 9 } else { 10 });
     cx.out.bulk(b"length");
     cx.out.int(s.len() as i64);

@@ -21,7 +21,7 @@ use crate::command;
 use crate::connection::Flow;
 use crate::db::{Locked, Value};
 use crate::resp::{Output, ReplyWriter};
-use crate::types::stream::{IdRequest, Stream, StreamId, Trim};
+use crate::types::stream::{IdRequest, NodeLimits, Stream, StreamId, Trim};
 
 /// The stream commands (consumer groups are in [`super::stream_groups`]).
 pub const COMMANDS: &[super::Command] = &[
@@ -36,9 +36,23 @@ pub const COMMANDS: &[super::Command] = &[
     command!("xread", -4, READONLY, (1, -1, 1), xread),
 ];
 
-/// How many entries Redis packs in one listpack node (`stream-node-max-entries`): the
-/// unit in which `~` trims.
-pub const NODE_ENTRIES: usize = 100;
+/// The node limits `CONFIG SET stream-node-max-entries` / `stream-node-max-bytes` chose
+/// (Redis's defaults otherwise): when XADD starts a new node, the unit `~` trims in.
+pub fn node_limits(server: &crate::db::Server) -> NodeLimits {
+    let config = server.config.read();
+    let get = |name: &str, default: usize| {
+        config
+            .other
+            .get(name)
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(default)
+    };
+    let defaults = NodeLimits::default();
+    NodeLimits {
+        entries: get("stream-node-max-entries", defaults.entries),
+        bytes: get("stream-node-max-bytes", defaults.bytes),
+    }
+}
 
 /// The keys of an XREAD or XREADGROUP request: the first half of what follows `STREAMS`
 /// (the command table locks every argument, a safe superset; cluster routing and COMMAND
@@ -213,17 +227,17 @@ fn parse_trim_args(args: &[Bytes], xadd: bool) -> Result<TrimArgs, CmdError> {
 
 impl TrimArgs {
     /// Trims `stream` as asked; how many entries went.
-    fn apply(&self, stream: &mut Stream) -> usize {
+    fn apply(&self, stream: &mut Stream, limits: NodeLimits) -> usize {
         let Some(strategy) = self.strategy else {
             return 0;
         };
         // Without LIMIT, `~` works at most 100 nodes at a time, as Redis's default does.
         let limit = match (self.approx, self.limit) {
             (true, Some(limit)) => limit,
-            (true, None) => 100 * NODE_ENTRIES,
+            (true, None) => limits.entries.saturating_mul(100).clamp(1, 1_000_000),
             (false, _) => 0,
         };
-        stream.trim(strategy, self.approx, limit, NODE_ENTRIES)
+        stream.trim(strategy, self.approx, limit)
     }
 }
 
@@ -259,6 +273,7 @@ fn xadd(cx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
         ));
     }
     let now = crate::db::now_ms();
+    let limits = node_limits(cx.server);
     let key = &args[1];
     if trim.no_mkstream && stream(&mut cx.db, key)?.is_none() {
         cx.out.null();
@@ -271,8 +286,8 @@ fn xadd(cx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
     let id = stream
         .next_id(request, now)
         .map_err(|err| CmdError::Other(err.to_string()))?;
-    stream.append(id, fields.to_vec());
-    trim.apply(stream);
+    stream.append(id, fields.to_vec(), limits);
+    trim.apply(stream, limits);
     let id_text = Bytes::from(id.to_string());
     cx.out.bulk(&id_text);
     // Day 5: logged with the ID it got and an exact trim, so a replay builds the same stream.
@@ -364,12 +379,13 @@ fn xdel(cx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
 
 fn xtrim(cx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
     let trim = parse_trim_args(args, false)?;
+    let limits = node_limits(cx.server);
     let Some(stream) = stream(&mut cx.db, &args[1])? else {
         cx.out.int(0);
         cx.session.propagate_as = Some(Vec::new());
         return Ok(Flow::Continue);
     };
-    let removed = trim.apply(stream);
+    let removed = trim.apply(stream, limits);
     cx.out.int(removed as i64);
     let mut logged = vec![Bytes::from_static(b"XTRIM"), args[1].clone()];
     logged.extend(exact_trim(stream));

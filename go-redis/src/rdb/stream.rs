@@ -24,10 +24,8 @@ use super::decode::Decoder;
 use super::encode::Encoder;
 use super::{RdbError, packed};
 use crate::db::Value;
-use crate::types::stream::{Consumer, Group, Nack, Stream, StreamId};
+use crate::types::stream::{Consumer, Group, Nack, Node, Stream, StreamId};
 
-/// Entries per listpack node we write.
-const NODE_ENTRIES: usize = 100;
 /// Entry flag: deleted (a tombstone left in the listpack).
 const FLAG_DELETED: i64 = 1;
 /// Entry flag: same fields as the node's master entry.
@@ -44,10 +42,21 @@ fn id_bytes(id: StreamId) -> [u8; 16] {
 // ANCHOR: write_stream
 /// Writes a stream's body (after its type byte and key).
 pub fn write_stream<W: Write>(enc: &mut Encoder<W>, s: &Stream) -> std::io::Result<()> {
-    let entries: Vec<_> = s.entries.iter().collect();
-    let nodes = entries.chunks(NODE_ENTRIES);
+    // Each node with its live entries, keyed by its first live ID (deleted entries are
+    // not written, so a node's master entry is its first live one).
+    let nodes: Vec<Vec<(&StreamId, &Vec<Bytes>)>> = s
+        .nodes
+        .keys()
+        .map(|start| {
+            s.node_entries(*start)
+                .into_iter()
+                .filter_map(|id| s.entries.get_key_value(&id))
+                .collect::<Vec<_>>()
+        })
+        .filter(|node| !node.is_empty())
+        .collect();
     enc.length(nodes.len() as u64)?;
-    for node in nodes {
+    for node in &nodes {
         let Some((&master, master_fields)) = node.first().copied() else {
             continue;
         };
@@ -168,7 +177,12 @@ pub fn read_stream(dec: &mut Decoder<'_>, v2: bool) -> Result<Value, RdbError> {
         };
         let blob = dec.string()?;
         let items = packed::listpack(&blob).map_err(|e| corrupt(dec, &e.to_string()))?;
-        read_node(&mut s, master, &items).ok_or_else(|| corrupt(dec, "bad listpack node"))?;
+        let total =
+            read_node(&mut s, master, &items).ok_or_else(|| corrupt(dec, "bad listpack node"))?;
+        let bytes = blob.len();
+        if s.nodes.insert(master, Node { total, bytes }).is_some() {
+            return Err(corrupt(dec, "two nodes with one key"));
+        }
     }
     let length = dec.length()?;
     s.last_id = read_id(dec)?;
@@ -236,8 +250,9 @@ pub fn read_stream(dec: &mut Decoder<'_>, v2: bool) -> Result<Value, RdbError> {
 }
 // ANCHOR_END: read_stream
 
-/// Walks one node's listpack elements into the stream; `None` if they do not add up.
-fn read_node(s: &mut Stream, master: StreamId, items: &[Bytes]) -> Option<()> {
+/// Walks one node's listpack elements into the stream; how many entries it ever held
+/// (deleted ones included), or `None` if they do not add up.
+fn read_node(s: &mut Stream, master: StreamId, items: &[Bytes]) -> Option<usize> {
     let int = |b: &Bytes| -> Option<i64> { std::str::from_utf8(b).ok()?.parse().ok() };
     let mut it = items.iter();
     let count = int(it.next()?)?;
@@ -277,5 +292,9 @@ fn read_node(s: &mut Stream, master: StreamId, items: &[Bytes]) -> Option<()> {
             }
         }
     }
-    (count == live && deleted == dead).then_some(())
+    if count == live && deleted == dead && live > 0 {
+        usize::try_from(live + dead).ok()
+    } else {
+        None
+    }
 }

@@ -11,7 +11,11 @@
 //! the commands need from that structure is only "ordered by ID, seek to an ID, walk
 //! forwards or backwards, delete one", and an ordered map gives exactly those operations
 //! in O(log n), so we keep entries in a [`BTreeMap`] from [`StreamId`] to the entry's
-//! fields. Consumer groups and their consumers are ordered maps by name too (Redis's
+//! fields. The *node* boundaries still show through two behaviours clients test for:
+//! `XTRIM ~` removes only whole nodes, and XINFO counts them. So the stream remembers
+//! where each node began and how full it is ([`Node`]), with Redis's rule for starting a
+//! new one (`stream-node-max-entries` entries, deleted ones included, or
+//! `stream-node-max-bytes` bytes), without packing anything. Consumer groups and their consumers are ordered maps by name too (Redis's
 //! radix trees list them in byte order, and so does a `BTreeMap<Bytes, _>`).
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -190,6 +194,35 @@ pub enum AddError {
     Exhausted,
 }
 
+/// One of Redis's listpack nodes, as far as behaviour depends on it: the entries from
+/// its first ID up to the next node's first ID belong to it.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Node {
+    /// Entries ever put in it (deleted ones still count toward "full", as in Redis).
+    pub total: usize,
+    /// Roughly the bytes its listpack would hold.
+    pub bytes: usize,
+}
+
+/// When a new node starts (`stream-node-max-entries`, `stream-node-max-bytes`; 0 = no limit).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct NodeLimits {
+    /// Entries per node.
+    pub entries: usize,
+    /// Bytes per node.
+    pub bytes: usize,
+}
+
+impl Default for NodeLimits {
+    /// Redis's defaults: 100 entries, 4096 bytes.
+    fn default() -> Self {
+        NodeLimits {
+            entries: 100,
+            bytes: 4096,
+        }
+    }
+}
+
 /// A stream: its entries, its counters, and its consumer groups.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Stream {
@@ -203,6 +236,8 @@ pub struct Stream {
     pub entries_added: u64,
     /// The consumer groups, by name.
     pub groups: BTreeMap<Bytes, Group>,
+    /// The nodes, by first ID (see the module documentation).
+    pub nodes: BTreeMap<StreamId, Node>,
 }
 
 impl Stream {
@@ -253,8 +288,34 @@ impl Stream {
     }
     // ANCHOR_END: next_id
 
-    /// Appends an entry under `id` (which [`Stream::next_id`] chose).
-    pub fn append(&mut self, id: StreamId, fields: Vec<Bytes>) {
+    /// Appends an entry under `id` (which [`Stream::next_id`] chose), in the last node or,
+    /// when that is full, in a new one.
+    pub fn append(&mut self, id: StreamId, fields: Vec<Bytes>, limits: NodeLimits) {
+        let size = fields.iter().map(|f| f.len() + 2).sum::<usize>() + 8;
+        let full = match self.nodes.last_key_value() {
+            None => true,
+            Some((_, node)) => {
+                let bytes = if limits.bytes == 0 {
+                    usize::MAX
+                } else {
+                    limits.bytes
+                };
+                node.bytes + size >= bytes || (limits.entries > 0 && node.total >= limits.entries)
+            }
+        };
+        if full {
+            self.nodes.insert(
+                id,
+                Node {
+                    total: 0,
+                    bytes: 16,
+                },
+            );
+        }
+        if let Some((_, node)) = self.nodes.iter_mut().next_back() {
+            node.total += 1;
+            node.bytes += size;
+        }
         self.entries.insert(id, fields);
         self.last_id = id;
         self.entries_added = self.entries_added.saturating_add(1);
@@ -265,6 +326,12 @@ impl Stream {
     pub fn delete(&mut self, id: StreamId) -> bool {
         if self.entries.remove(&id).is_none() {
             return false;
+        }
+        // A node whose entries are all gone is freed, as Redis frees the listpack.
+        if let Some(start) = self.nodes.range(..=id).next_back().map(|(k, _)| *k)
+            && self.node_entries(start).is_empty()
+        {
+            self.nodes.remove(&start);
         }
         if id > self.max_deleted_entry_id {
             self.max_deleted_entry_id = id;
@@ -290,50 +357,59 @@ impl Stream {
         }
     }
 
+    /// The IDs of the live entries in the node starting at `start`.
+    pub fn node_entries(&self, start: StreamId) -> Vec<StreamId> {
+        use std::ops::Bound::{Excluded, Unbounded};
+        let end = self
+            .nodes
+            .range((Excluded(start), Unbounded))
+            .next()
+            .map_or(Unbounded, |(next, _)| Excluded(*next));
+        self.entries
+            .range((std::ops::Bound::Included(start), end))
+            .map(|(id, _)| *id)
+            .collect()
+    }
+
     // ANCHOR: trim
-    /// Trims the oldest entries (XTRIM, XADD MAXLEN/MINID): while `keep_going` says the
-    /// oldest entry must go. `approx` (`~`) removes only whole *nodes* of `node_size`
-    /// entries, as Redis removes whole listpacks, and `limit` (0 = none) caps how many
-    /// entries go. Returns how many were removed.
-    pub fn trim(&mut self, strategy: Trim, approx: bool, limit: usize, node_size: usize) -> usize {
-        let node = node_size.max(1);
+    /// Trims the oldest entries (XTRIM, XADD MAXLEN/MINID), as Redis's `streamTrim`: whole
+    /// nodes go first while everything in them must go; then `approx` (`~`) stops, and an
+    /// exact trim removes single entries from the next node. `limit` (0 = none) caps how
+    /// many entries go, in whole nodes. Returns how many were removed.
+    pub fn trim(&mut self, strategy: Trim, approx: bool, limit: usize) -> usize {
         let mut removed = 0;
-        loop {
-            if limit > 0 && removed >= limit {
+        while let Some((&start, _)) = self.nodes.first_key_value() {
+            let ids = self.node_entries(start);
+            if limit > 0 && removed + ids.len() > limit {
                 break;
             }
+            let whole = match strategy {
+                Trim::MaxLen(max) => self.entries.len() - ids.len() >= max,
+                Trim::MinId(min) => ids.last().is_none_or(|last| *last < min),
+            };
+            if whole {
+                for id in &ids {
+                    self.entries.remove(id);
+                }
+                self.nodes.remove(&start);
+                removed += ids.len();
+                continue;
+            }
             if approx {
-                // A whole node goes only if every entry in it must go.
-                let remaining = self.entries.len();
-                let node = node.min(remaining);
-                if node == 0 || (limit > 0 && removed + node > limit) {
-                    break;
-                }
-                let last_of_node = self.entries.keys().nth(node - 1).copied();
-                let must_go = match (strategy, last_of_node) {
-                    (Trim::MaxLen(max), Some(_)) => remaining - node >= max,
-                    (Trim::MinId(min), Some(id)) => id < min,
-                    (_, None) => false,
+                break;
+            }
+            for id in ids {
+                let must_go = match strategy {
+                    Trim::MaxLen(max) => self.entries.len() > max,
+                    Trim::MinId(min) => id < min,
                 };
                 if !must_go {
                     break;
                 }
-                for _ in 0..node {
-                    self.entries.pop_first();
-                }
-                removed += node;
-            } else {
-                let must_go = match (strategy, self.entries.first_key_value()) {
-                    (Trim::MaxLen(max), Some(_)) => self.entries.len() > max,
-                    (Trim::MinId(min), Some((id, _))) => *id < min,
-                    (_, None) => false,
-                };
-                if !must_go {
-                    break;
-                }
-                self.entries.pop_first();
+                self.entries.remove(&id);
                 removed += 1;
             }
+            break;
         }
         removed
     }
@@ -424,7 +500,7 @@ mod tests {
     fn ids_grow_even_when_the_clock_goes_back() {
         let mut s = Stream::new();
         let a = s.next_id(IdRequest::Auto, 100).unwrap();
-        s.append(a, vec![]);
+        s.append(a, vec![], NodeLimits::default());
         let b = s.next_id(IdRequest::Auto, 50).unwrap();
         assert_eq!((a, b), (StreamId::new(100, 0), StreamId::new(100, 1)));
         assert_eq!(
@@ -447,5 +523,23 @@ mod tests {
             Ok(StreamId::new(6, 0)),
             "the sequence carries into the milliseconds"
         );
+    }
+
+    #[test]
+    fn approximate_trims_remove_whole_nodes_as_they_were_filled() {
+        let mut s = Stream::new();
+        let limits = NodeLimits {
+            entries: 100,
+            bytes: 0,
+        };
+        for ms in 1..=1000 {
+            s.append(StreamId::new(ms, 0), vec![Bytes::from_static(b"f")], limits);
+        }
+        assert_eq!(s.trim(Trim::MaxLen(666), false, 0), 334);
+        assert_eq!(s.trim(Trim::MaxLen(555), false, 0), 111);
+        // The first node now holds 55 entries: `~` may drop it, not the next one.
+        assert_eq!(s.trim(Trim::MaxLen(444), true, 0), 55);
+        assert_eq!(s.len(), 500);
+        assert_eq!(s.nodes.len(), 5);
     }
 }
