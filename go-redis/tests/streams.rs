@@ -803,3 +803,38 @@ async fn command_getkeys_finds_the_keys_after_streams() {
         "[k]"
     );
 }
+
+#[tokio::test]
+async fn a_blocked_xreadgroup_whose_key_goes_away_gets_an_error() {
+    let (server, _dir) = fresh().await;
+    let mut c = server.client().await;
+    ok(&mut c, &["XGROUP", "CREATE", "s", "g", "$", "MKSTREAM"]).await;
+    let mut reader = server.client().await;
+    let blocked = tokio::spawn(async move {
+        call(
+            &mut reader,
+            &[
+                "XREADGROUP",
+                "GROUP",
+                "g",
+                "w",
+                "BLOCK",
+                "0",
+                "STREAMS",
+                "s",
+                ">",
+            ],
+        )
+        .await
+    });
+    wait_blocked(&mut c, 1).await;
+    ok(&mut c, &["DEL", "s"]).await;
+    let got = tokio::time::timeout(Duration::from_secs(10), blocked)
+        .await
+        .expect("answered")
+        .expect("task");
+    assert_eq!(
+        got,
+        Err("UNBLOCKED the stream key no longer exists".to_owned())
+    );
+}

@@ -380,6 +380,10 @@ fn read_group(
 }
 // ANCHOR_END: read_group
 
+/// The `>` ID of an XREADGROUP that blocked, as its re-runs carry it: not valid UTF-8,
+/// so no client types it by accident (one that sends it gets `>` with the re-run errors).
+const BLOCKED_NEW: &[u8] = b"\xff>";
+
 // ANCHOR: xreadgroup
 fn xreadgroup(cx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
     let read = parse_read_args(args, true)?;
@@ -390,8 +394,26 @@ fn xreadgroup(cx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
     let ids = &args[read.streams_at + read.keys..];
     // Check every key, group and ID before serving any, as Redis does.
     let mut afters = Vec::with_capacity(keys.len());
+    // A request that already blocked (see BLOCKED_NEW below) fails differently when its
+    // key or group vanished meanwhile, as Redis unblocks such clients with an error.
+    let rerun = ids.iter().any(|id| id.as_ref() == BLOCKED_NEW);
     for (key, id_arg) in keys.iter().zip(ids) {
-        let has_group = stream(&mut cx.db, key)?.is_some_and(|s| s.groups.contains_key(&name));
+        let found = match stream(&mut cx.db, key) {
+            Ok(found) => found,
+            Err(_) if rerun => None,
+            Err(err) => return Err(err),
+        };
+        let has_group = found.as_ref().is_some_and(|s| s.groups.contains_key(&name));
+        if rerun && found.is_none() {
+            return Err(CmdError::Other(
+                "UNBLOCKED the stream key no longer exists".into(),
+            ));
+        }
+        if rerun && !has_group {
+            return Err(CmdError::Other(
+                "NOGROUP the consumer group this client was blocked on no longer exists".into(),
+            ));
+        }
         if !has_group {
             return Err(CmdError::Other(format!(
                 "NOGROUP No such key '{}' or consumer group '{}' in XREADGROUP with GROUP option",
@@ -405,7 +427,7 @@ fn xreadgroup(cx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
                     "The $ ID is meaningless in the context of XREADGROUP: you want to read the history of this consumer by specifying a proper ID, or use the > ID to get new messages. The $ ID would just return an empty result set.",
                 ));
             }
-            b">" => None,
+            b">" | BLOCKED_NEW => None,
             other => Some(parse_id(other, 0, true)?),
         });
     }
@@ -439,7 +461,15 @@ fn xreadgroup(cx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
     if found.is_empty() {
         match read.block {
             Some(timeout) if !cx.session.tx.executing => {
-                return super::blocking::block(cx, args, timeout);
+                // Blocked requests are run again after each write: mark the `>` IDs so the
+                // re-run knows it is one.
+                let mut marked = args.to_vec();
+                for id in &mut marked[read.streams_at + read.keys..] {
+                    if id.as_ref() == b">" {
+                        *id = Bytes::from_static(BLOCKED_NEW);
+                    }
+                }
+                return super::blocking::block(cx, &marked, timeout);
             }
             _ => {
                 cx.out.null_array();
