@@ -21,7 +21,7 @@ use super::streams::{
 use super::{CmdError, CmdResult, Ctx, READONLY, WRITE, is, parse_int};
 use crate::command;
 use crate::connection::Flow;
-use crate::resp::ReplyWriter;
+use crate::resp::{Output, ReplyWriter};
 use crate::types::stream::{Group, Nack, Stream, StreamId};
 
 /// The consumer-group commands and XINFO.
@@ -842,15 +842,15 @@ const XINFO_HELP: &[&str] = &[
     "    Print this help.",
 ];
 
-fn optional_int(cx: &mut Ctx<'_>, value: Option<u64>) {
+fn optional_int(out: &mut Output, value: Option<u64>) {
     match value {
-        Some(n) => cx.out.int(n as i64),
-        None => cx.out.null(),
+        Some(n) => out.int(n as i64),
+        None => out.null(),
     }
 }
 
-fn bulk_id(cx: &mut Ctx<'_>, id: StreamId) {
-    cx.out.bulk(id.to_string().as_bytes());
+fn bulk_id(out: &mut Output, id: StreamId) {
+    out.bulk(id.to_string().as_bytes());
 }
 
 // ANCHOR: xinfo
@@ -868,7 +868,9 @@ fn xinfo(cx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
         return Err(subcommand_error("XINFO", sub));
     }
     let key = &args[2];
-    let s = stream(&mut cx.db, key)?.ok_or(CmdError::NoSuchKey)?.clone();
+    // The stream is borrowed from the locked shard (not cloned) while the reply is written.
+    let s: &Stream = stream(&mut cx.db, key)?.ok_or(CmdError::NoSuchKey)?;
+    let out = &mut *cx.out;
     let now = crate::db::now_ms();
     if is(sub, "consumers") && args.len() == 4 {
         let group = s.groups.get(&args[3]).ok_or_else(|| {
@@ -878,35 +880,35 @@ fn xinfo(cx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
                 lossy(key)
             ))
         })?;
-        cx.out.array(group.consumers.len());
+        out.array(group.consumers.len());
         for (name, c) in &group.consumers {
-            cx.out.map(3);
-            cx.out.bulk(b"name");
-            cx.out.bulk(name);
-            cx.out.bulk(b"pending");
-            cx.out.int(c.pel.len() as i64);
-            cx.out.bulk(b"idle");
-            cx.out.int(now.saturating_sub(c.seen_time) as i64);
+            out.map(3);
+            out.bulk(b"name");
+            out.bulk(name);
+            out.bulk(b"pending");
+            out.int(c.pel.len() as i64);
+            out.bulk(b"idle");
+            out.int(now.saturating_sub(c.seen_time) as i64);
         }
     } else if is(sub, "groups") && args.len() == 3 {
-        cx.out.array(s.groups.len());
+        out.array(s.groups.len());
         for (name, g) in &s.groups {
-            cx.out.map(6);
-            cx.out.bulk(b"name");
-            cx.out.bulk(name);
-            cx.out.bulk(b"consumers");
-            cx.out.int(g.consumers.len() as i64);
-            cx.out.bulk(b"pending");
-            cx.out.int(g.pel.len() as i64);
-            cx.out.bulk(b"last-delivered-id");
-            bulk_id(cx, g.last_id);
-            cx.out.bulk(b"entries-read");
-            optional_int(cx, g.entries_read);
-            cx.out.bulk(b"lag");
-            optional_int(cx, s.lag(g));
+            out.map(6);
+            out.bulk(b"name");
+            out.bulk(name);
+            out.bulk(b"consumers");
+            out.int(g.consumers.len() as i64);
+            out.bulk(b"pending");
+            out.int(g.pel.len() as i64);
+            out.bulk(b"last-delivered-id");
+            bulk_id(out, g.last_id);
+            out.bulk(b"entries-read");
+            optional_int(out, g.entries_read);
+            out.bulk(b"lag");
+            optional_int(out, s.lag(g));
         }
     } else if is(sub, "stream") {
-        stream_info(cx, &s, &args[3..])?;
+        stream_info(out, s, &args[3..])?;
     } else {
         return Err(subcommand_error("XINFO", sub));
     }
@@ -915,7 +917,7 @@ fn xinfo(cx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
 // ANCHOR_END: xinfo
 
 /// XINFO STREAM key [FULL [COUNT n]].
-fn stream_info(cx: &mut Ctx<'_>, s: &Stream, opts: &[Bytes]) -> Result<(), CmdError> {
+fn stream_info(out: &mut Output, s: &Stream, opts: &[Bytes]) -> Result<(), CmdError> {
     let bad = || subcommand_error("XINFO", b"STREAM");
     let (full, count) = match opts {
         [] => (false, 10),
@@ -935,85 +937,85 @@ fn stream_info(cx: &mut Ctx<'_>, s: &Stream, opts: &[Bytes]) -> Result<(), CmdEr
     };
     let limit = if count == 0 { usize::MAX } else { count };
     let nodes = s.nodes.len();
-    cx.out.map(if full { 9 } else { 10 });
-    cx.out.bulk(b"length");
-    cx.out.int(s.len() as i64);
-    cx.out.bulk(b"radix-tree-keys");
-    cx.out.int(nodes as i64);
-    cx.out.bulk(b"radix-tree-nodes");
-    cx.out.int(nodes as i64 + 1);
-    cx.out.bulk(b"last-generated-id");
-    bulk_id(cx, s.last_id);
-    cx.out.bulk(b"max-deleted-entry-id");
-    bulk_id(cx, s.max_deleted_entry_id);
-    cx.out.bulk(b"entries-added");
-    cx.out.int(s.entries_added as i64);
-    cx.out.bulk(b"recorded-first-entry-id");
-    bulk_id(cx, s.first_id());
+    out.map(if full { 9 } else { 10 });
+    out.bulk(b"length");
+    out.int(s.len() as i64);
+    out.bulk(b"radix-tree-keys");
+    out.int(nodes as i64);
+    out.bulk(b"radix-tree-nodes");
+    out.int(nodes as i64 + 1);
+    out.bulk(b"last-generated-id");
+    bulk_id(out, s.last_id);
+    out.bulk(b"max-deleted-entry-id");
+    bulk_id(out, s.max_deleted_entry_id);
+    out.bulk(b"entries-added");
+    out.int(s.entries_added as i64);
+    out.bulk(b"recorded-first-entry-id");
+    bulk_id(out, s.first_id());
     if !full {
-        cx.out.bulk(b"groups");
-        cx.out.int(s.groups.len() as i64);
-        cx.out.bulk(b"first-entry");
+        out.bulk(b"groups");
+        out.int(s.groups.len() as i64);
+        out.bulk(b"first-entry");
         match s.entries.first_key_value() {
-            Some((id, f)) => write_entry(cx.out, *id, f),
-            None => cx.out.null(),
+            Some((id, f)) => write_entry(out, *id, f),
+            None => out.null(),
         }
-        cx.out.bulk(b"last-entry");
+        out.bulk(b"last-entry");
         match s.entries.last_key_value() {
-            Some((id, f)) => write_entry(cx.out, *id, f),
-            None => cx.out.null(),
+            Some((id, f)) => write_entry(out, *id, f),
+            None => out.null(),
         }
         return Ok(());
     }
-    cx.out.bulk(b"entries");
+    out.bulk(b"entries");
     let entries: Vec<_> = s.entries.iter().take(limit).collect();
-    cx.out.array(entries.len());
+    out.array(entries.len());
     for (id, f) in entries {
-        write_entry(cx.out, *id, f);
+        write_entry(out, *id, f);
     }
-    cx.out.bulk(b"groups");
-    cx.out.array(s.groups.len());
+    out.bulk(b"groups");
+    out.array(s.groups.len());
     for (name, g) in &s.groups {
-        cx.out.map(7);
-        cx.out.bulk(b"name");
-        cx.out.bulk(name);
-        cx.out.bulk(b"last-delivered-id");
-        bulk_id(cx, g.last_id);
-        cx.out.bulk(b"entries-read");
-        optional_int(cx, g.entries_read);
-        cx.out.bulk(b"lag");
-        optional_int(cx, s.lag(g));
-        cx.out.bulk(b"pel-count");
-        cx.out.int(g.pel.len() as i64);
-        cx.out.bulk(b"pending");
+        out.map(7);
+        out.bulk(b"name");
+        out.bulk(name);
+        out.bulk(b"last-delivered-id");
+        bulk_id(out, g.last_id);
+        out.bulk(b"entries-read");
+        optional_int(out, g.entries_read);
+        out.bulk(b"lag");
+        optional_int(out, s.lag(g));
+        out.bulk(b"pel-count");
+        out.int(g.pel.len() as i64);
+        out.bulk(b"pending");
         let pel: Vec<_> = g.pel.iter().take(limit).collect();
-        cx.out.array(pel.len());
+        out.array(pel.len());
         for (id, nack) in pel {
-            cx.out.array(4);
-            bulk_id(cx, *id);
-            cx.out.bulk(&nack.consumer);
-            cx.out.int(nack.delivery_time as i64);
-            cx.out.int(nack.delivery_count as i64);
+            out.array(4);
+            bulk_id(out, *id);
+            out.bulk(&nack.consumer);
+            out.int(nack.delivery_time as i64);
+            out.int(nack.delivery_count as i64);
         }
-        cx.out.bulk(b"consumers");
-        cx.out.array(g.consumers.len());
+        out.bulk(b"consumers");
+        out.array(g.consumers.len());
         for (cname, c) in &g.consumers {
-            cx.out.map(4);
-            cx.out.bulk(b"name");
-            cx.out.bulk(cname);
-            cx.out.bulk(b"seen-time");
-            cx.out.int(c.seen_time as i64);
-            cx.out.bulk(b"pel-count");
-            cx.out.int(c.pel.len() as i64);
-            cx.out.bulk(b"pending");
+            out.map(4);
+            out.bulk(b"name");
+            out.bulk(cname);
+            out.bulk(b"seen-time");
+            out.int(c.seen_time as i64);
+            out.bulk(b"pel-count");
+            out.int(c.pel.len() as i64);
+            out.bulk(b"pending");
             let pel: Vec<_> = c.pel.iter().take(limit).collect();
-            cx.out.array(pel.len());
+            out.array(pel.len());
             for id in pel {
                 let nack = g.pel.get(id);
-                cx.out.array(3);
-                bulk_id(cx, *id);
-                cx.out.int(nack.map_or(0, |n| n.delivery_time as i64));
-                cx.out.int(nack.map_or(0, |n| n.delivery_count as i64));
+                out.array(3);
+                bulk_id(out, *id);
+                out.int(nack.map_or(0, |n| n.delivery_time as i64));
+                out.int(nack.map_or(0, |n| n.delivery_count as i64));
             }
         }
     }
