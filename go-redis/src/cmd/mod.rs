@@ -38,6 +38,7 @@ pub mod sets;
 pub mod snapshot;
 pub mod sort;
 pub mod stream_groups; // Day 4: streams
+pub mod stream_info; // Day 4: streams
 pub mod streams; // Day 4: streams
 pub mod strings;
 pub mod subscribed; // Day 6
@@ -209,6 +210,7 @@ fn families() -> Vec<&'static [Command]> {
         geo::COMMANDS,                      // Day 4: GEO
         streams::COMMANDS,                  // Day 4: streams
         stream_groups::COMMANDS,            // Day 4: streams
+        stream_info::COMMANDS,              // Day 4: streams
         tx::COMMANDS,                       // Day 6
         pubsub::COMMANDS,                   // Day 6
         crate::cluster::commands::COMMANDS, // Day 7
