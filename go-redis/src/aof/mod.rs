@@ -22,6 +22,7 @@ pub mod load;
 pub mod manifest;
 pub mod propagate;
 pub mod rewrite;
+pub mod stream_rewrite; // Day 4: streams
 pub mod writer;
 
 use std::fmt::Write as _;

@@ -351,5 +351,12 @@ fn write_key(buf: &mut BytesMut, key: &[u8], value: &Value) {
                 &mut scores.iter().map(|(s, m)| vec![s.as_bytes(), m.as_ref()]),
             );
         }
+        // Day 4: streams.
+        Value::Stream(stream) => {
+            for command in super::stream_rewrite::stream_commands(key, stream) {
+                let words: Vec<&[u8]> = command.iter().map(|w| w.as_ref()).collect();
+                encode_command(buf, &words);
+            }
+        }
     }
 }

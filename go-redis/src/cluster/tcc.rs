@@ -418,6 +418,13 @@ pub fn encode_entry(entry: &Entry) -> Vec<Bytes> {
                 .flat_map(|(m, score)| [m.clone(), Bytes::from(score.to_string())])
                 .collect(),
         ),
+        // Day 4: streams travel as their RDB body (entries, groups and all).
+        Value::Stream(_) => {
+            let mut enc = crate::rdb::encode::Encoder::new(Vec::new());
+            // Writing to a Vec cannot fail.
+            let _ = enc.body(&entry.value);
+            ("stream", vec![Bytes::from(enc.into_inner())])
+        }
     };
     let mut out = vec![Bytes::from_static(kind.as_bytes()), Bytes::from(expiry)];
     out.extend(items);
@@ -455,6 +462,13 @@ pub fn decode_entry(items: &[Bytes]) -> Result<Entry, CmdError> {
             zset.insert(&pair[0], score);
         }
         Value::ZSet(Box::new(zset))
+    } else if is(kind, "stream") && rest.len() == 1 {
+        // Day 4: streams.
+        crate::rdb::decode::Decoder::new(&rest[0])
+            .value(crate::rdb::types::STREAM_LISTPACKS_2)
+            .ok()
+            .flatten()
+            .ok_or_else(bad)?
     } else {
         return Err(bad());
     };

@@ -70,6 +70,7 @@ pub fn movable_keys(name: &str, args: &[Bytes]) -> Option<Vec<Bytes>> {
     let options_from = match name {
         "georadius" => 6,
         "georadiusbymember" => 5,
+        "xread" | "xreadgroup" => return super::streams::stream_keys(args), // Day 4: streams
         _ => return None,
     };
     let mut keys = vec![args.get(1)?.clone()];

@@ -82,6 +82,7 @@ pub fn subcommands(parent: &str) -> Vec<(&'static str, i32)> {
 /// Whether COMMAND INFO marks the command `movablekeys`.
 pub fn movable_keys(command: &Command) -> bool {
     matches!(command.name, "sort" | "sort_ro" | "georadius" | "georadiusbymember") // Day 4: GEO
+        || matches!(command.name, "xread" | "xreadgroup") // Day 4: streams
         || NUMKEYS.iter().any(|(n, _, _)| *n == command.name)
 }
 

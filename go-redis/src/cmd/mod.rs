@@ -37,6 +37,9 @@ pub mod sets;
 // Day 5: SAVE, BGSAVE, DEBUG RELOAD.
 pub mod snapshot;
 pub mod sort;
+pub mod stream_groups; // Day 4: streams
+pub mod stream_info; // Day 4: streams
+pub mod streams; // Day 4: streams
 pub mod strings;
 pub mod subscribed; // Day 6
 pub mod ttl;
@@ -205,6 +208,9 @@ fn families() -> Vec<&'static [Command]> {
         blocking::BLOCKING,
         sort::COMMANDS,
         geo::COMMANDS,                      // Day 4: GEO
+        streams::COMMANDS,                  // Day 4: streams
+        stream_groups::COMMANDS,            // Day 4: streams
+        stream_info::COMMANDS,              // Day 4: streams
         tx::COMMANDS,                       // Day 6
         pubsub::COMMANDS,                   // Day 6
         crate::cluster::commands::COMMANDS, // Day 7

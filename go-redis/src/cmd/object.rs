@@ -32,6 +32,7 @@ fn encoding(value: &Value) -> &'static str {
         Value::List(_) => "quicklist",
         Value::Hash(_) | Value::Set(_) => "hashtable",
         Value::ZSet(_) => "skiplist",
+        Value::Stream(_) => "stream", // Day 4: streams
     }
 }
 
@@ -143,6 +144,18 @@ fn estimate(value: &Value) -> usize {
             z.iter()
                 .map(|(m, _)| m.len() * 2 + 2 * ELEMENT)
                 .sum::<usize>()
+                + 64
+        }
+        // Day 4: streams.
+        Value::Stream(s) => {
+            s.entries
+                .values()
+                .map(|f| f.iter().map(|b| b.len() + 8).sum::<usize>() + ELEMENT)
+                .sum::<usize>()
+                + s.groups
+                    .values()
+                    .map(|g| g.pel.len() * ELEMENT + 64)
+                    .sum::<usize>()
                 + 64
         }
     }

@@ -48,6 +48,8 @@ pub enum Value {
     Set(Box<SetValue>),
     /// A sorted set.
     ZSet(Box<ZSet>),
+    /// Day 4: streams. A stream (boxed like the other collections).
+    Stream(Box<crate::types::Stream>),
 }
 
 impl Value {
@@ -59,6 +61,7 @@ impl Value {
             Value::Hash(_) => "hash",
             Value::Set(_) => "set",
             Value::ZSet(_) => "zset",
+            Value::Stream(_) => "stream", // Day 4: streams
         }
     }
 }

@@ -270,6 +270,10 @@ impl<'a> Decoder<'a> {
                 self.hash(items)?
             }
             types::LIST_QUICKLIST | types::LIST_QUICKLIST_2 => self.quicklist(kind)?,
+            // Day 4: streams.
+            types::STREAM_LISTPACKS | types::STREAM_LISTPACKS_2 => {
+                super::stream::read_stream(self, kind == types::STREAM_LISTPACKS_2)?
+            }
             _ => {
                 return Err(RdbError::Unsupported {
                     what: "value type",
@@ -357,6 +361,7 @@ fn is_empty(value: &Value) -> bool {
         Value::Hash(v) => v.is_empty(),
         Value::Set(v) => v.is_empty(),
         Value::ZSet(v) => v.is_empty(),
+        Value::Stream(_) => false, // Day 4: streams: an empty stream is kept
     }
 }
 

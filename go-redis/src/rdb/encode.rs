@@ -99,6 +99,7 @@ impl<W: Write> Encoder<W> {
                     self.raw(&score.to_le_bytes())
                 })
             }
+            Value::Stream(stream) => super::stream::write_stream(self, stream), // Day 4: streams
         }
     }
     // ANCHOR_END: value
@@ -163,6 +164,7 @@ pub fn type_byte(value: &Value) -> u8 {
         Value::Set(_) => types::SET,
         Value::Hash(_) => types::HASH,
         Value::ZSet(_) => types::ZSET_2,
+        Value::Stream(_) => types::STREAM_LISTPACKS_2, // Day 4: streams
     }
 }
 

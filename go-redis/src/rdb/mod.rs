@@ -19,10 +19,12 @@
 pub mod crc64;
 pub mod decode;
 pub mod encode;
+pub mod listpack_writer; // Day 4: streams
 pub mod lzf;
 pub mod packed;
 pub mod payload;
 pub mod snapshot;
+pub mod stream; // Day 4: streams
 
 pub use snapshot::{RdbState, load_at_start};
 
