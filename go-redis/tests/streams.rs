@@ -674,8 +674,7 @@ async fn dump_payloads_travel_both_ways_with_a_real_redis() {
         eprintln!("SKIPPED: no redis-server (install Debian's redis-tools)");
         return;
     };
-    let (child, port) = spawn_real_redis(&binary);
-    let _child = KillOnDrop(child); // even when an assertion fails
+    let (_child, port) = spawn_real_redis(&binary); // killed on drop, even when an assertion fails
     let theirs_client = redis::Client::open(format!("redis://127.0.0.1:{port}")).expect("URL");
     let mut theirs = theirs_client
         .get_multiplexed_async_connection()
@@ -729,16 +728,6 @@ async fn dump_payloads_travel_both_ways_with_a_real_redis() {
         fingerprint(&mut theirs).await,
         "our payloads in Redis"
     );
-}
-
-/// Kills and reaps a child process when dropped.
-struct KillOnDrop(std::process::Child);
-
-impl Drop for KillOnDrop {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
 }
 
 #[tokio::test]

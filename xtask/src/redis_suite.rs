@@ -31,8 +31,8 @@ pub const UNITS: &[&str] = &[
     "unit/scan",
     "unit/other",
     "unit/bitops",
-    "unit/geo",                // Day 4: GEO
-    "unit/type/stream",        // Day 4: streams
+    "unit/geo",                 // Day 4: GEO
+    "unit/type/stream",         // Day 4: streams
     "unit/type/stream-cgroups", // Day 4: streams
     "unit/protocol",
     "unit/quit",
