@@ -126,6 +126,20 @@ pub(crate) fn start_pair(
     Ok((redis, go))
 }
 
+/// The requests per second of the first result in redis-benchmark's `--csv` output
+/// (`stdout`); `what` completes the error message when there is none.
+pub(crate) fn first_rps(stdout: &[u8], what: &str) -> Result<f64, String> {
+    let text = String::from_utf8_lossy(stdout);
+    text.lines()
+        .skip(1)
+        .find_map(|line| {
+            line.split(',')
+                .nth(1)
+                .and_then(|f| f.trim_matches('"').parse::<f64>().ok())
+        })
+        .ok_or_else(|| format!("redis-benchmark printed no result{what}:\n{text}"))
+}
+
 /// How many interleaved repetitions each go-redis suite runs: `GO_REDIS_BENCH_REPS`
 /// (default 3, at least 1).
 pub(crate) fn reps() -> usize {

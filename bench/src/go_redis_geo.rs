@@ -17,7 +17,7 @@ use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 
 use crate::Row;
-use crate::go_redis::{build_go_redis, median, real_redis_server, reps, start_pair};
+use crate::go_redis::{build_go_redis, first_rps, median, real_redis_server, reps, start_pair};
 
 /// How many places each server holds.
 const PLACES: usize = 100_000;
@@ -177,13 +177,5 @@ fn benchmark(port: u16, pipeline: usize, requests: usize, command: &str) -> Resu
         .stderr(Stdio::null())
         .output()
         .map_err(|e| format!("cannot run redis-benchmark: {e}"))?;
-    let text = String::from_utf8_lossy(&output.stdout);
-    text.lines()
-        .skip(1)
-        .find_map(|line| {
-            line.split(',')
-                .nth(1)
-                .and_then(|f| f.trim_matches('"').parse::<f64>().ok())
-        })
-        .ok_or_else(|| format!("redis-benchmark printed no result for {command}:\n{text}"))
+    first_rps(&output.stdout, &format!(" for {command}"))
 }

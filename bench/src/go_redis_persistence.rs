@@ -186,13 +186,5 @@ fn benchmark(port: u16, test: &str, pipeline: usize) -> Result<f64, String> {
         .stderr(Stdio::null())
         .output()
         .map_err(|e| format!("cannot run redis-benchmark: {e}"))?;
-    let text = String::from_utf8_lossy(&output.stdout);
-    text.lines()
-        .skip(1)
-        .filter_map(|line| {
-            let fields: Vec<&str> = line.split(',').map(|f| f.trim_matches('"')).collect();
-            fields.get(1).and_then(|r| r.parse::<f64>().ok())
-        })
-        .next()
-        .ok_or_else(|| format!("redis-benchmark printed no result:\n{text}"))
+    crate::go_redis::first_rps(&output.stdout, "")
 }
