@@ -473,35 +473,43 @@ async fn consumer_groups_deliver_track_and_claim() {
     assert_eq!(t(&mut c, &["XGROUP", "DESTROY", "s", "g"]).await, "0");
 }
 
-#[tokio::test]
-async fn a_blocked_xreadgroup_gets_the_next_entry() {
-    let (server, _dir) = fresh().await;
+/// A fresh server with group `g` on an empty stream `s`, a client and, in a task, another
+/// client blocked in `XREADGROUP GROUP g w BLOCK 0 STREAMS s >` (its reply, when it comes).
+async fn blocked_in_xreadgroup() -> (
+    TestServer,
+    TempDir,
+    MultiplexedConnection,
+    tokio::task::JoinHandle<Result<Value, String>>,
+) {
+    let (server, dir) = fresh().await;
     let mut c = server.client().await;
     ok(&mut c, &["XGROUP", "CREATE", "s", "g", "$", "MKSTREAM"]).await;
     let mut reader = server.client().await;
-    let blocked = tokio::spawn(async move {
-        t(
-            &mut reader,
-            &[
-                "XREADGROUP",
-                "GROUP",
-                "g",
-                "w",
-                "BLOCK",
-                "0",
-                "STREAMS",
-                "s",
-                ">",
-            ],
-        )
-        .await
-    });
+    let request = [
+        "XREADGROUP",
+        "GROUP",
+        "g",
+        "w",
+        "BLOCK",
+        "0",
+        "STREAMS",
+        "s",
+        ">",
+    ];
+    let blocked = tokio::spawn(async move { call(&mut reader, &request).await });
     wait_blocked(&mut c, 1).await;
+    (server, dir, c, blocked)
+}
+
+#[tokio::test]
+async fn a_blocked_xreadgroup_gets_the_next_entry() {
+    let (_server, _dir, mut c, blocked) = blocked_in_xreadgroup().await;
     ok(&mut c, &["XADD", "s", "1-0", "job", "1"]).await;
     let got = tokio::time::timeout(Duration::from_secs(10), blocked)
         .await
         .expect("served")
         .expect("task");
+    let got = text(&got.unwrap_or_else(|e| panic!("XREADGROUP failed: {e}")));
     assert_eq!(got, "[[s [[1-0 [job 1]]]]]");
     assert_eq!(
         t(&mut c, &["XPENDING", "s", "g"]).await,
@@ -795,28 +803,7 @@ async fn command_getkeys_finds_the_keys_after_streams() {
 
 #[tokio::test]
 async fn a_blocked_xreadgroup_whose_key_goes_away_gets_an_error() {
-    let (server, _dir) = fresh().await;
-    let mut c = server.client().await;
-    ok(&mut c, &["XGROUP", "CREATE", "s", "g", "$", "MKSTREAM"]).await;
-    let mut reader = server.client().await;
-    let blocked = tokio::spawn(async move {
-        call(
-            &mut reader,
-            &[
-                "XREADGROUP",
-                "GROUP",
-                "g",
-                "w",
-                "BLOCK",
-                "0",
-                "STREAMS",
-                "s",
-                ">",
-            ],
-        )
-        .await
-    });
-    wait_blocked(&mut c, 1).await;
+    let (_server, _dir, mut c, blocked) = blocked_in_xreadgroup().await;
     ok(&mut c, &["DEL", "s"]).await;
     let got = tokio::time::timeout(Duration::from_secs(10), blocked)
         .await
