@@ -163,7 +163,7 @@ pub fn rewrite(name: &str, args: &[Bytes], reply: &[u8], db: &mut Locked<'_>) ->
                 (Value::Str(v), Some(at)) => Propagate::Replace(vec![vec![
                     word("SET"),
                     key(),
-                    v.clone(),
+                    v.to_bytes(),
                     word("PXAT"),
                     number(at),
                 ]]),

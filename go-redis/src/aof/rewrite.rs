@@ -38,7 +38,7 @@ use super::{AofConfig, AofError, AofFile, Manifest, Shared};
 use crate::cmd::{ADMIN, CmdError, CmdResult, Command, Ctx};
 use crate::command;
 use crate::connection::Flow;
-use crate::db::{Entry, Locked, Server, Value, now_ms};
+use crate::db::{Entry, Key, Locked, Server, Value, now_ms};
 use crate::resp::ReplyWriter;
 
 /// Day 5's command: BGREWRITEAOF.
@@ -49,7 +49,7 @@ pub const COMMANDS: &[Command] = &[command!("bgrewriteaof", 1, ADMIN, none, bgre
 pub const ITEMS_PER_COMMAND: usize = 64;
 
 /// The data set at the cut: for each database, its keys and their entries.
-pub type Snapshot = Vec<Vec<(Bytes, Entry)>>;
+pub type Snapshot = Vec<Vec<(Key, Entry)>>;
 
 fn bgrewriteaof(cx: &mut Ctx<'_>, _args: &[Bytes]) -> CmdResult {
     match start_rewrite(cx.server, false) {

@@ -278,7 +278,7 @@ fn keys_in_slot(cx: &Ctx<'_>, slot: u16, limit: usize) -> Vec<Bytes> {
             }
             let live = entry.expires_at.is_none_or(|at| at > now);
             if live && key_hash_slot(key) == slot {
-                keys.push(key.clone());
+                keys.push(Bytes::copy_from_slice(key));
             }
         }
     }

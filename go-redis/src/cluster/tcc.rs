@@ -246,7 +246,7 @@ fn commit(cx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
     let op = &tx.op;
     if is(&op[0], "mset") || is(&op[0], "msetnx") {
         for pair in op[1..].chunks_exact(2) {
-            locked.set(&pair[0], Value::Str(pair[1].clone()), false);
+            locked.set(&pair[0], Value::Str(pair[1].clone().into()), false);
         }
         if is(&op[0], "mset") {
             cx.out.ok();
@@ -405,7 +405,7 @@ pub fn encode_entry(entry: &Entry) -> Vec<Bytes> {
         .expires_at
         .map_or_else(|| "-1".to_owned(), |at| at.to_string());
     let (kind, items): (&str, Vec<Bytes>) = match &entry.value {
-        Value::Str(s) => ("string", vec![s.clone()]),
+        Value::Str(s) => ("string", vec![s.to_bytes()]),
         Value::List(l) => ("list", l.iter().cloned().collect()),
         Value::Hash(h) => (
             "hash",
@@ -442,7 +442,7 @@ pub fn decode_entry(items: &[Bytes]) -> Result<Entry, CmdError> {
         at => Some(u64::try_from(at).map_err(|_| bad())?),
     };
     let value = if is(kind, "string") && rest.len() == 1 {
-        Value::Str(rest[0].clone())
+        Value::Str(rest[0].clone().into())
     } else if is(kind, "list") {
         Value::List(rest.iter().cloned().collect())
     } else if is(kind, "hash") && rest.len().is_multiple_of(2) {

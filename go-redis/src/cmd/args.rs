@@ -152,13 +152,13 @@ pub fn parse_scan_options(
 }
 
 /// Writes a `[cursor, [elements...]]` SCAN reply.
-pub fn write_scan_reply(out: &mut crate::resp::Output, cursor: u64, items: &[Bytes]) {
+pub fn write_scan_reply<T: AsRef<[u8]>>(out: &mut crate::resp::Output, cursor: u64, items: &[T]) {
     use crate::resp::ReplyWriter;
     out.array(2);
     out.bulk(itoa::Buffer::new().format(cursor).as_bytes());
     out.array(items.len());
     for item in items {
-        out.bulk(item);
+        out.bulk(item.as_ref());
     }
 }
 

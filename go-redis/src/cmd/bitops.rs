@@ -78,7 +78,8 @@ fn bitop(cx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
         cx.db.remove(dest);
     } else {
         // Like SET, BITOP replaces the destination and drops its TTL.
-        cx.db.set(dest, Value::Str(Bytes::from(result)), false);
+        cx.db
+            .set(dest, Value::Str(Bytes::from(result).into()), false);
     }
     cx.out.int(max as i64);
     Ok(Flow::Continue)
@@ -390,7 +391,7 @@ fn bitfield_generic(cx: &mut Ctx<'_>, args: &[Bytes], read_only: bool) -> CmdRes
     }
     if highest_write.is_some() {
         // Writes keep the key's TTL, as SETBIT does.
-        cx.db.set(key, Value::Str(bytes.freeze()), true);
+        cx.db.set(key, Value::Str(bytes.freeze().into()), true);
     }
     Ok(Flow::Continue)
 }

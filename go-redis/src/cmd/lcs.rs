@@ -29,7 +29,7 @@ type Range = ((usize, usize), (usize, usize), usize);
 fn string_value(cx: &mut Ctx<'_>, key: &[u8]) -> Result<Option<Bytes>, CmdError> {
     match cx.db.get(key) {
         None => Ok(None),
-        Some(Value::Str(s)) => Ok(Some(s.clone())),
+        Some(Value::Str(s)) => Ok(Some(s.to_bytes())),
         Some(_) => Err(CmdError::err(
             "The specified keys must contain string values",
         )),

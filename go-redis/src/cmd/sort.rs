@@ -93,7 +93,7 @@ fn lookup_by_pattern(db: &mut Locked<'_>, pattern: &[u8], element: &Bytes) -> Op
     key.extend_from_slice(element);
     key.extend_from_slice(suffix);
     match (db.get(&key)?, field) {
-        (Value::Str(s), None) => Some(s.clone()),
+        (Value::Str(s), None) => Some(s.to_bytes()),
         (Value::Hash(h), Some(field)) => h.get(field).cloned(),
         _ => None,
     }

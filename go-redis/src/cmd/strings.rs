@@ -11,6 +11,7 @@ use crate::command;
 use crate::connection::Flow;
 use crate::db::{Locked, Value};
 use crate::resp::ReplyWriter;
+use crate::types::StrValue;
 
 /// The largest string SETRANGE/APPEND may build (Redis's `proto-max-bulk-len`).
 pub const MAX_STRING: usize = 512 * 1024 * 1024;
@@ -44,7 +45,7 @@ pub const COMMANDS: &[super::Command] = &[
 pub fn get_string(db: &mut Locked<'_>, key: &[u8]) -> Result<Option<Bytes>, CmdError> {
     match db.get(key) {
         None => Ok(None),
-        Some(Value::Str(s)) => Ok(Some(s.clone())),
+        Some(Value::Str(s)) => Ok(Some(s.to_bytes())),
         Some(_) => Err(CmdError::WrongType),
     }
 }
@@ -144,7 +145,7 @@ fn set(cx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
         return Ok(Flow::Continue);
     }
     cx.db
-        .set(key, Value::Str(Bytes::copy_from_slice(value)), keep_ttl);
+        .set(key, Value::Str(StrValue::copy_from_slice(value)), keep_ttl);
     if let Some(at) = expires_at {
         if at <= cx.db.now {
             cx.db.remove(key);
@@ -175,7 +176,7 @@ fn setnx(cx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
     } else {
         cx.db.set(
             &args[1],
-            Value::Str(Bytes::copy_from_slice(&args[2])),
+            Value::Str(StrValue::copy_from_slice(&args[2])),
             false,
         );
         cx.out.int(1);
@@ -187,7 +188,7 @@ fn setex_generic(cx: &mut Ctx<'_>, args: &[Bytes], unit_ms: u64, name: &str) -> 
     let at = expiry_from(&args[2], unit_ms, false, cx.db.now, name)?;
     cx.db.set(
         &args[1],
-        Value::Str(Bytes::copy_from_slice(&args[3])),
+        Value::Str(StrValue::copy_from_slice(&args[3])),
         false,
     );
     cx.db.set_expiry(&args[1], Some(at));
@@ -261,7 +262,7 @@ fn getset(cx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
     let old = get_string(&mut cx.db, &args[1])?;
     cx.db.set(
         &args[1],
-        Value::Str(Bytes::copy_from_slice(&args[2])),
+        Value::Str(StrValue::copy_from_slice(&args[2])),
         false,
     );
     write_optional(cx.out, old.as_deref());
@@ -293,7 +294,7 @@ fn mset(cx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
     for pair in args[1..].chunks_exact(2) {
         cx.db.set(
             &pair[0],
-            Value::Str(Bytes::copy_from_slice(&pair[1])),
+            Value::Str(StrValue::copy_from_slice(&pair[1])),
             false,
         );
     }
@@ -310,7 +311,7 @@ fn msetnx(cx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
     for pair in args[1..].chunks_exact(2) {
         cx.db.set(
             &pair[0],
-            Value::Str(Bytes::copy_from_slice(&pair[1])),
+            Value::Str(StrValue::copy_from_slice(&pair[1])),
             false,
         );
     }
@@ -328,7 +329,7 @@ fn incr_by(cx: &mut Ctx<'_>, key: &[u8], delta: i64) -> CmdResult {
             let next = delta;
             cx.db.set(
                 key,
-                Value::Str(Bytes::copy_from_slice(digits.format(next).as_bytes())),
+                Value::Str(StrValue::copy_from_slice(digits.format(next).as_bytes())),
                 false,
             );
             next
@@ -338,7 +339,7 @@ fn incr_by(cx: &mut Ctx<'_>, key: &[u8], delta: i64) -> CmdResult {
                 .checked_add(delta)
                 .ok_or(CmdError::Overflow)?;
             // Replace the text in place: one lookup, and the key keeps its TTL.
-            *text = Bytes::copy_from_slice(digits.format(next).as_bytes());
+            *text = StrValue::copy_from_slice(digits.format(next).as_bytes());
             next
         }
         Some(_) => return Err(CmdError::WrongType),
@@ -384,8 +385,11 @@ fn incrbyfloat(cx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
     let delta = parse(&args[2]).ok_or_else(not_float)?;
     let text = super::long_double::add_texts(current, delta)
         .ok_or_else(|| CmdError::err("increment would produce NaN or Infinity"))?;
-    cx.db
-        .set(&args[1], Value::Str(Bytes::from(text.clone())), true);
+    cx.db.set(
+        &args[1],
+        Value::Str(StrValue::copy_from_slice(text.as_bytes())),
+        true,
+    );
     cx.out.bulk(text.as_bytes());
     Ok(Flow::Continue)
 }
@@ -403,7 +407,7 @@ fn append(cx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
     value.extend_from_slice(&current);
     value.extend_from_slice(&args[2]);
     let len = value.len();
-    cx.db.set(key, Value::Str(value.freeze()), true);
+    cx.db.set(key, Value::Str(value.freeze().into()), true);
     cx.out.int(len as i64);
     Ok(Flow::Continue)
 }
@@ -438,7 +442,7 @@ fn setrange(cx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
     }
     value[offset..offset + patch.len()].copy_from_slice(patch);
     let len = value.len();
-    cx.db.set(key, Value::Str(value.freeze()), true);
+    cx.db.set(key, Value::Str(value.freeze().into()), true);
     cx.out.int(len as i64);
     Ok(Flow::Continue)
 }
@@ -506,7 +510,7 @@ fn setbit(cx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
     } else {
         value[byte] &= !mask;
     }
-    cx.db.set(&args[1], Value::Str(value.freeze()), true);
+    cx.db.set(&args[1], Value::Str(value.freeze().into()), true);
     cx.out.int(i64::from(old));
     Ok(Flow::Continue)
 }

@@ -22,7 +22,7 @@ use indexmap::{IndexMap, IndexSet};
 use parking_lot::{Mutex, MutexGuard};
 use smallvec::SmallVec;
 
-use crate::types::ZSet;
+use crate::types::{StrValue, ZSet};
 
 /// The hasher of every map in the server (fast, seeded per map: no hash flooding).
 pub type Hasher = foldhash::fast::RandomState;
@@ -31,14 +31,21 @@ pub type HashValue = IndexMap<Bytes, Bytes, Hasher>;
 /// A set value (SADD).
 pub type SetValue = IndexSet<Bytes, Hasher>;
 
+/// A key as the keyspace stores it. Keys are usually short (`user:1000`, `counter:42`), so
+/// up to 24 bytes live inline, inside the map's entry: no allocation per key, and comparing
+/// a key during a lookup reads the cache line the lookup has already brought in. A key read
+/// from a separate heap block instead costs one more cache miss per command, which measured
+/// as an eighth of INCR's time over 100 000 keys. Longer keys spill to the heap.
+pub type Key = SmallVec<[u8; 24]>;
+
 /// How many shards a database has (a power of two).
 pub const SHARDS: usize = 16;
 
 /// A value of one of Redis's types.
 #[derive(Debug, Clone)]
 pub enum Value {
-    /// A binary-safe string (also integers and floats, as text).
-    Str(Bytes),
+    /// A binary-safe string (also integers and floats, as text); short ones inline.
+    Str(StrValue),
     /// A list (LPUSH, RPOP, ...).
     List(VecDeque<Bytes>),
     /// A hash (boxed, like the sorted set: an `IndexMap` is 64 bytes, and an unboxed one
@@ -103,8 +110,8 @@ pub fn unix_secs(ms: u64) -> u32 {
 /// One shard: a map of keys plus the keys among them that have a TTL.
 #[derive(Debug, Default)]
 pub struct Shard {
-    pub(crate) map: IndexMap<Bytes, Entry, Hasher>,
-    pub(crate) expires: IndexSet<Bytes, Hasher>,
+    pub(crate) map: IndexMap<Key, Entry, Hasher>,
+    pub(crate) expires: IndexSet<Key, Hasher>,
     /// Day 5: keys deleted because their TTL passed, until the command that holds this
     /// shard logs them to the AOF as `DEL` ([`Locked::drain_expired`]).
     pub(crate) expired: Vec<Bytes>,
@@ -133,7 +140,7 @@ impl Shard {
         if self.map[index].expires_at.is_some_and(|at| at <= now) {
             if let Some((key, _)) = self.map.swap_remove_index(index) {
                 self.expires.swap_remove(&key);
-                self.expired.push(key); // Day 5: logged as DEL
+                self.expired.push(Bytes::copy_from_slice(&key)); // Day 5: logged as DEL
             }
             return None;
         }
@@ -146,7 +153,7 @@ impl Shard {
         if let Some((_, stored, entry)) = self.map.get_full(key)
             && entry.expires_at.is_some_and(|at| at <= now)
         {
-            self.expired.push(stored.clone());
+            self.expired.push(Bytes::copy_from_slice(stored));
         }
     }
 
@@ -160,7 +167,7 @@ impl Shard {
             }
         } else {
             self.map.insert(
-                Bytes::copy_from_slice(key),
+                Key::from_slice(key),
                 Entry {
                     value,
                     expires_at: None,
@@ -172,7 +179,7 @@ impl Shard {
 
     /// Inserts a whole entry (value and TTL) under `key`, replacing what was there.
     pub fn put_entry(&mut self, key: &[u8], entry: Entry) {
-        let key = Bytes::copy_from_slice(key);
+        let key = Key::from_slice(key);
         if entry.expires_at.is_some() {
             self.expires.insert(key.clone());
         } else {
@@ -187,13 +194,13 @@ impl Shard {
         let now = super::now_ms();
         let (key, entry) = self.take(key)?;
         if entry.expires_at.is_some_and(|at| at <= now) {
-            self.expired.push(key);
+            self.expired.push(Bytes::copy_from_slice(&key));
         }
         Some(entry)
     }
 
     /// Removes `key`, returning the stored key and its entry, noting nothing.
-    fn take(&mut self, key: &[u8]) -> Option<(Bytes, Entry)> {
+    fn take(&mut self, key: &[u8]) -> Option<(Key, Entry)> {
         let (_, key, entry) = self.map.swap_remove_full(key)?;
         if entry.expires_at.is_some() {
             self.expires.swap_remove(&key);
@@ -489,7 +496,7 @@ impl<'a> Locked<'a> {
                     expires_at: None,
                     accessed: unix_secs(now),
                 };
-                shard.map.insert_full(Bytes::copy_from_slice(key), entry).0
+                shard.map.insert_full(Key::from_slice(key), entry).0
             }
         };
         &mut shard.map[index].value
@@ -512,7 +519,7 @@ impl<'a> Locked<'a> {
         let shard = self.shard(key);
         let (key, entry) = shard.take(key)?;
         if entry.expires_at.is_some_and(|at| at <= now) {
-            shard.expired.push(key); // Day 5: logged as DEL
+            shard.expired.push(Bytes::copy_from_slice(&key)); // Day 5: logged as DEL
             return None;
         }
         Some(entry)

@@ -21,7 +21,7 @@ use bytes::Bytes;
 use parking_lot::{Mutex, RwLock};
 
 use crate::config::Config;
-pub use keyspace::{Db, Entry, Locked, Value};
+pub use keyspace::{Db, Entry, Key, Locked, Value};
 
 /// The current time in Unix milliseconds (the clock TTLs are kept in).
 pub fn now_ms() -> u64 {

@@ -203,7 +203,7 @@ impl<'a> Decoder<'a> {
     pub fn value(&mut self, kind: u8) -> Result<Option<Value>, RdbError> {
         let at = self.pos;
         let value = match kind {
-            types::STRING => Value::Str(self.string()?),
+            types::STRING => Value::Str(self.string()?.into()),
             types::LIST => {
                 let n = self.count()?;
                 let mut list = std::collections::VecDeque::with_capacity(n.min(PREALLOCATE_MAX));

@@ -13,8 +13,6 @@
 
 use std::io::Write;
 
-use bytes::Bytes;
-
 use super::crc64::crc64;
 use super::{RDB_VERSION, opcodes, types};
 use crate::db::{Entry, Value};
@@ -170,7 +168,7 @@ pub fn type_byte(value: &Value) -> u8 {
 
 /// Writes a whole RDB file to `out`: header, AUX fields, then for each database
 /// (`dbs[i]` = database i's keys) its keys, then EOF and the checksum.
-pub fn write_rdb<W: Write>(out: W, dbs: &[Vec<(Bytes, Entry)>]) -> std::io::Result<W> {
+pub fn write_rdb<W: Write>(out: W, dbs: &[Vec<(crate::db::Key, Entry)>]) -> std::io::Result<W> {
     let mut enc = Encoder::new(out);
     enc.header()?;
     enc.aux("redis-ver", crate::cmd::server::REDIS_VERSION)?;

@@ -72,7 +72,7 @@ mod tests {
     fn matches_redis_dump_of_a_string() {
         // `SET k hello` then `DUMP k` in Redis 7.0.15 starts: type 0, length 5, the
         // bytes, RDB version 10 (little-endian); the CRC-64 follows.
-        let ours = dump(&Value::Str(Bytes::from_static(b"hello")));
+        let ours = dump(&Value::Str(Bytes::from_static(b"hello").into()));
         assert_eq!(&ours[..9], b"\x00\x05hello\x0a\x00");
         assert_eq!(ours.len(), 17);
         assert!(matches!(restore(&ours), Ok(Value::Str(s)) if s == "hello"));
@@ -80,7 +80,7 @@ mod tests {
 
     #[test]
     fn refuses_bad_footers_and_bodies() {
-        let mut payload = dump(&Value::Str(Bytes::from_static(b"hello")));
+        let mut payload = dump(&Value::Str(Bytes::from_static(b"hello").into()));
         assert!(matches!(
             restore(&payload[..9]),
             Err(PayloadError::VersionOrChecksum)

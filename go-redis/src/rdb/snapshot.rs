@@ -26,13 +26,12 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::Duration;
 
-use bytes::Bytes;
 use tokio_util::sync::CancellationToken;
 
 use super::RdbError;
 use super::decode::{LoadStats, read_rdb};
 use super::encode::write_rdb;
-use crate::db::{Entry, Locked, Server, now_ms};
+use crate::db::{Entry, Key, Locked, Server, now_ms};
 
 /// The snapshot state a server keeps (INFO persistence, LASTSAVE, BGSAVE's one-at-a-time
 /// rule). Cheap to clone: the background writer holds a clone to report back.
@@ -113,7 +112,7 @@ impl RdbState {
 }
 
 /// A copy of every database's live keys at one instant: `dbs[i]` holds database i's.
-pub type Snapshot = Vec<Vec<(Bytes, Entry)>>;
+pub type Snapshot = Vec<Vec<(Key, Entry)>>;
 
 // ANCHOR: take
 /// Copies every live key of every database at one instant (see the module comment), and
