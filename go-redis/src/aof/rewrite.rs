@@ -343,7 +343,7 @@ fn write_key(buf: &mut BytesMut, key: &[u8], value: &Value) {
         ),
         Value::ZSet(zset) => {
             // Shortest text that reads back as the same f64 (`inf` and `-inf` included).
-            let scores: Vec<(String, &Bytes)> =
+            let scores: Vec<(String, &crate::types::StrValue)> =
                 zset.iter().map(|(m, s)| (format!("{s:?}"), m)).collect();
             batch(
                 buf,

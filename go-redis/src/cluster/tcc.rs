@@ -41,6 +41,7 @@ use crate::command;
 use crate::connection::Flow;
 use crate::db::{Entry, Server, Session, Value, now_ms};
 use crate::resp::{Frame, ReplyWriter};
+use crate::types::StrValue;
 
 /// The participant's internal commands.
 pub const COMMANDS: &[Command] = &[
@@ -406,16 +407,18 @@ pub fn encode_entry(entry: &Entry) -> Vec<Bytes> {
         .map_or_else(|| "-1".to_owned(), |at| at.to_string());
     let (kind, items): (&str, Vec<Bytes>) = match &entry.value {
         Value::Str(s) => ("string", vec![s.to_bytes()]),
-        Value::List(l) => ("list", l.iter().cloned().collect()),
+        Value::List(l) => ("list", l.iter().map(StrValue::to_bytes).collect()),
         Value::Hash(h) => (
             "hash",
-            h.iter().flat_map(|(f, v)| [f.clone(), v.clone()]).collect(),
+            h.iter()
+                .flat_map(|(f, v)| [f.to_bytes(), v.to_bytes()])
+                .collect(),
         ),
-        Value::Set(s) => ("set", s.iter().cloned().collect()),
+        Value::Set(s) => ("set", s.iter().map(StrValue::to_bytes).collect()),
         Value::ZSet(z) => (
             "zset",
             z.iter()
-                .flat_map(|(m, score)| [m.clone(), Bytes::from(score.to_string())])
+                .flat_map(|(m, score)| [m.to_bytes(), Bytes::from(score.to_string())])
                 .collect(),
         ),
         // Day 4: streams travel as their RDB body (entries, groups and all).
@@ -444,15 +447,17 @@ pub fn decode_entry(items: &[Bytes]) -> Result<Entry, CmdError> {
     let value = if is(kind, "string") && rest.len() == 1 {
         Value::Str(rest[0].clone().into())
     } else if is(kind, "list") {
-        Value::List(rest.iter().cloned().collect())
+        Value::List(rest.iter().map(|e| StrValue::from(e.clone())).collect())
     } else if is(kind, "hash") && rest.len().is_multiple_of(2) {
         Value::Hash(Box::new(
             rest.chunks_exact(2)
-                .map(|p| (p[0].clone(), p[1].clone()))
+                .map(|p| (p[0].clone().into(), p[1].clone().into()))
                 .collect(),
         ))
     } else if is(kind, "set") {
-        Value::Set(Box::new(rest.iter().cloned().collect()))
+        Value::Set(Box::new(
+            rest.iter().map(|m| StrValue::from(m.clone())).collect(),
+        ))
     } else if is(kind, "zset") && rest.len().is_multiple_of(2) {
         let mut zset = crate::types::ZSet::new();
         for pair in rest.chunks_exact(2) {
@@ -563,7 +568,13 @@ mod tests {
         assert_eq!(encode_entry(&decoded), encoded);
         assert_eq!(decoded.expires_at, Some(1_700_000_000_000));
         let list = Entry::new(
-            Value::List([Bytes::from_static(b"a"), Bytes::from_static(b"b")].into()),
+            Value::List(
+                [
+                    StrValue::from(Bytes::from_static(b"a")),
+                    StrValue::from(Bytes::from_static(b"b")),
+                ]
+                .into(),
+            ),
             None,
         );
         assert_eq!(

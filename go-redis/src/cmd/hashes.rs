@@ -15,6 +15,7 @@ use super::{
 use crate::command;
 use crate::connection::Flow;
 use crate::resp::ReplyWriter;
+use crate::types::StrValue;
 
 /// The hash commands.
 pub const COMMANDS: &[super::Command] = &[
@@ -46,11 +47,11 @@ fn set_fields(cx: &mut Ctx<'_>, args: &[Bytes], name: &str) -> Result<usize, Cmd
     let mut added = 0;
     // ANCHOR: hset
     for pair in args[2..].chunks_exact(2) {
-        let value = Bytes::copy_from_slice(&pair[1]);
-        match hash.get_mut(&pair[0]) {
+        let value = StrValue::copy_from_slice(&pair[1]);
+        match hash.get_mut(&pair[0][..]) {
             Some(old) => *old = value,
             None => {
-                hash.insert(Bytes::copy_from_slice(&pair[0]), value);
+                hash.insert(StrValue::copy_from_slice(&pair[0]), value);
                 added += 1;
             }
         }
@@ -73,12 +74,12 @@ fn hmset(cx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
 
 fn hsetnx(cx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
     let hash = hash_or_create(&mut cx.db, &args[1])?;
-    if hash.contains_key(&args[2]) {
+    if hash.contains_key(&args[2][..]) {
         cx.out.int(0);
     } else {
         hash.insert(
-            Bytes::copy_from_slice(&args[2]),
-            Bytes::copy_from_slice(&args[3]),
+            StrValue::copy_from_slice(&args[2]),
+            StrValue::copy_from_slice(&args[3]),
         );
         cx.out.int(1);
     }
@@ -86,7 +87,7 @@ fn hsetnx(cx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
 }
 
 fn hget(cx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
-    match hash(&mut cx.db, &args[1])?.and_then(|h| h.get(&args[2])) {
+    match hash(&mut cx.db, &args[1])?.and_then(|h| h.get(&args[2][..])) {
         Some(v) => cx.out.bulk(v),
         None => cx.out.null(),
     }
@@ -97,7 +98,7 @@ fn hmget(cx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
     let hash = hash(&mut cx.db, &args[1])?;
     cx.out.array(args.len() - 2);
     for field in &args[2..] {
-        match hash.as_ref().and_then(|h| h.get(field)) {
+        match hash.as_ref().and_then(|h| h.get(&field[..])) {
             Some(v) => cx.out.bulk(v),
             None => cx.out.null(),
         }
@@ -109,7 +110,7 @@ fn hdel(cx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
     let removed = match hash(&mut cx.db, &args[1])? {
         Some(h) => args[2..]
             .iter()
-            .filter(|f| h.swap_remove(*f).is_some())
+            .filter(|f| h.swap_remove(&f[..]).is_some())
             .count(),
         None => 0,
     };
@@ -126,14 +127,14 @@ fn hlen(cx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
 
 fn hstrlen(cx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
     let len = hash(&mut cx.db, &args[1])?
-        .and_then(|h| h.get(&args[2]))
+        .and_then(|h| h.get(&args[2][..]))
         .map_or(0, |v| v.len());
     cx.out.int(len as i64);
     Ok(Flow::Continue)
 }
 
 fn hexists(cx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
-    let found = hash(&mut cx.db, &args[1])?.is_some_and(|h| h.contains_key(&args[2]));
+    let found = hash(&mut cx.db, &args[1])?.is_some_and(|h| h.contains_key(&args[2][..]));
     cx.out.int(i64::from(found));
     Ok(Flow::Continue)
 }
@@ -178,14 +179,14 @@ fn hlist(cx: &mut Ctx<'_>, args: &[Bytes], fields: bool, values: bool) -> CmdRes
 fn hincrby(cx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
     let delta = parse_int(&args[3])?;
     let hash = hash_or_create(&mut cx.db, &args[1])?;
-    let current = match hash.get(&args[2]) {
+    let current = match hash.get(&args[2][..]) {
         None => 0,
         Some(v) => parse_i64(v).ok_or_else(|| CmdError::err("hash value is not an integer"))?,
     };
     let next = current.checked_add(delta).ok_or(CmdError::Overflow)?;
     hash.insert(
-        Bytes::copy_from_slice(&args[2]),
-        Bytes::copy_from_slice(itoa::Buffer::new().format(next).as_bytes()),
+        StrValue::copy_from_slice(&args[2]),
+        StrValue::copy_from_slice(itoa::Buffer::new().format(next).as_bytes()),
     );
     cx.out.int(next);
     Ok(Flow::Continue)
@@ -201,7 +202,7 @@ fn hincrbyfloat(cx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
         return Err(CmdError::err("value is NaN or Infinity"));
     }
     let hash = hash_or_create(&mut cx.db, &args[1])?;
-    let current = match hash.get(&args[2]) {
+    let current = match hash.get(&args[2][..]) {
         None => Some(ZERO),
         Some(v) => parse(v),
     };
@@ -213,7 +214,10 @@ fn hincrbyfloat(cx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
         drop_if_empty(&mut cx.db, &args[1]);
         return Err(CmdError::err("increment would produce NaN or Infinity"));
     };
-    hash.insert(Bytes::copy_from_slice(&args[2]), Bytes::from(text.clone()));
+    hash.insert(
+        StrValue::copy_from_slice(&args[2]),
+        StrValue::from(text.clone()),
+    );
     cx.out.bulk(text.as_bytes());
     Ok(Flow::Continue)
 }

@@ -16,7 +16,9 @@ use super::{
 };
 use crate::command;
 use crate::connection::Flow;
+use crate::db::keyspace::ListValue;
 use crate::resp::ReplyWriter;
+use crate::types::StrValue;
 
 /// The list commands.
 pub const COMMANDS: &[super::Command] = &[
@@ -63,7 +65,7 @@ fn push(cx: &mut Ctx<'_>, args: &[Bytes], end: End, only_if_exists: bool) -> Cmd
     };
     // ANCHOR: push
     for value in &args[2..] {
-        let value = Bytes::copy_from_slice(value);
+        let value = StrValue::copy_from_slice(value);
         match end {
             End::Left => list.push_front(value),
             End::Right => list.push_back(value),
@@ -109,7 +111,7 @@ fn pop(cx: &mut Ctx<'_>, args: &[Bytes], end: End) -> CmdResult {
         }
         return Ok(Flow::Continue);
     };
-    let take = |list: &mut VecDeque<Bytes>| match end {
+    let take = |list: &mut ListValue| match end {
         End::Left => list.pop_front(),
         End::Right => list.pop_back(),
     };
@@ -172,7 +174,7 @@ fn lset(cx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
     let list = list(&mut cx.db, &args[1])?.ok_or(CmdError::NoSuchKey)?;
     let index = parse_int(&args[2])?;
     let p = position(index, list.len()).ok_or(CmdError::IndexOutOfRange)?;
-    list[p] = Bytes::copy_from_slice(&args[3]);
+    list[p] = StrValue::copy_from_slice(&args[3]);
     cx.out.ok();
     Ok(Flow::Continue)
 }
@@ -269,7 +271,7 @@ fn linsert(cx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
         Some(p) => {
             list.insert(
                 if after { p + 1 } else { p },
-                Bytes::copy_from_slice(&args[4]),
+                StrValue::copy_from_slice(&args[4]),
             );
             cx.out.int(list.len() as i64);
         }
@@ -423,7 +425,7 @@ pub(crate) fn mpop_list(cx: &mut Ctx<'_>, args: &[Bytes]) -> Result<bool, CmdErr
     for key in keys {
         if let Some(list) = list(&mut cx.db, key)? {
             let n = count.min(list.len());
-            let popped: Vec<Bytes> = (0..n)
+            let popped: Vec<StrValue> = (0..n)
                 .filter_map(|_| {
                     if right {
                         list.pop_back()

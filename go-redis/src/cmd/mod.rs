@@ -53,7 +53,7 @@ use std::sync::OnceLock;
 use bytes::Bytes;
 
 use crate::connection::Flow;
-use crate::db::keyspace::{HashValue, SetValue};
+use crate::db::keyspace::{HashValue, ListValue, SetValue};
 use crate::db::{Locked, Server, Session, Value};
 use crate::types::ZSet;
 use std::collections::VecDeque;
@@ -302,7 +302,7 @@ macro_rules! typed_access {
     };
 }
 
-typed_access!(list, list_or_create, List, VecDeque<Bytes>, VecDeque::new());
+typed_access!(list, list_or_create, List, ListValue, VecDeque::new());
 typed_access!(hash, hash_or_create, Hash, Box<HashValue>, Box::default());
 typed_access!(set, set_or_create, Set, Box<SetValue>, Box::default());
 typed_access!(zset, zset_or_create, ZSet, Box<ZSet>, Box::new(ZSet::new()));

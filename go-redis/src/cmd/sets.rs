@@ -19,6 +19,7 @@ use crate::connection::Flow;
 use crate::db::Value;
 use crate::db::keyspace::SetValue;
 use crate::resp::ReplyWriter;
+use crate::types::StrValue;
 
 /// The set commands.
 pub const COMMANDS: &[super::Command] = &[
@@ -45,7 +46,7 @@ fn sadd(cx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
     let set = set_or_create(&mut cx.db, &args[1])?;
     let added = args[2..]
         .iter()
-        .filter(|m| !set.contains(*m) && set.insert(Bytes::copy_from_slice(m)))
+        .filter(|m| !set.contains(&m[..]) && set.insert(StrValue::copy_from_slice(m)))
         .count();
     cx.out.int(added as i64);
     Ok(Flow::Continue)
@@ -53,7 +54,7 @@ fn sadd(cx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
 
 fn srem(cx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
     let removed = match set(&mut cx.db, &args[1])? {
-        Some(s) => args[2..].iter().filter(|m| s.swap_remove(*m)).count(),
+        Some(s) => args[2..].iter().filter(|m| s.swap_remove(&m[..])).count(),
         None => 0,
     };
     drop_if_empty(&mut cx.db, &args[1]);
@@ -68,7 +69,7 @@ fn scard(cx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
 }
 
 fn sismember(cx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
-    let found = set(&mut cx.db, &args[1])?.is_some_and(|s| s.contains(&args[2]));
+    let found = set(&mut cx.db, &args[1])?.is_some_and(|s| s.contains(&args[2][..]));
     cx.out.int(i64::from(found));
     Ok(Flow::Continue)
 }
@@ -78,19 +79,19 @@ fn smismember(cx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
     cx.out.array(args.len() - 2);
     for m in &args[2..] {
         cx.out
-            .int(i64::from(set.as_ref().is_some_and(|s| s.contains(m))));
+            .int(i64::from(set.as_ref().is_some_and(|s| s.contains(&m[..]))));
     }
     Ok(Flow::Continue)
 }
 
 /// A set reply: `~n` for RESP3 clients, an array for RESP2 ones.
-fn write_members<'a>(
+fn write_members<M: AsRef<[u8]>>(
     out: &mut crate::resp::Output,
-    members: impl ExactSizeIterator<Item = &'a Bytes>,
+    members: impl ExactSizeIterator<Item = M>,
 ) {
     out.set(members.len());
     for m in members {
-        out.bulk(m);
+        out.bulk(m.as_ref());
     }
 }
 
@@ -197,16 +198,16 @@ fn smove(cx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
         return Ok(Flow::Continue);
     };
     if src == dst {
-        let found = source.contains(member);
+        let found = source.contains(&member[..]);
         cx.out.int(i64::from(found));
         return Ok(Flow::Continue);
     }
-    if !source.swap_remove(member) {
+    if !source.swap_remove(&member[..]) {
         cx.out.int(0);
         return Ok(Flow::Continue);
     }
     drop_if_empty(&mut cx.db, src);
-    set_or_create(&mut cx.db, dst)?.insert(Bytes::copy_from_slice(member));
+    set_or_create(&mut cx.db, dst)?.insert(StrValue::copy_from_slice(member));
     cx.out.int(1);
     Ok(Flow::Continue)
 }
@@ -238,7 +239,7 @@ fn compute(cx: &mut Ctx<'_>, keys: &[Bytes], op: Op) -> Result<SetValue, CmdErro
                 let rest: Vec<SetValue> = iter.collect();
                 first
                     .into_iter()
-                    .filter(|m| rest.iter().all(|s| s.contains(m)))
+                    .filter(|m| rest.iter().all(|s| s.contains(&m[..])))
                     .collect()
             }
         }
@@ -249,7 +250,7 @@ fn compute(cx: &mut Ctx<'_>, keys: &[Bytes], op: Op) -> Result<SetValue, CmdErro
             let rest: Vec<SetValue> = iter.flatten().collect();
             first
                 .into_iter()
-                .filter(|m| !rest.iter().any(|s| s.contains(m)))
+                .filter(|m| !rest.iter().any(|s| s.contains(&m[..])))
                 .collect()
         }
     };

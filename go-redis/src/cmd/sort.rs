@@ -19,6 +19,7 @@ use crate::command;
 use crate::connection::Flow;
 use crate::db::{Locked, Value};
 use crate::resp::ReplyWriter;
+use crate::types::StrValue;
 
 /// SORT and its read-only twin (no STORE).
 pub const COMMANDS: &[super::Command] = &[
@@ -94,7 +95,7 @@ fn lookup_by_pattern(db: &mut Locked<'_>, pattern: &[u8], element: &Bytes) -> Op
     key.extend_from_slice(suffix);
     match (db.get(&key)?, field) {
         (Value::Str(s), None) => Some(s.to_bytes()),
-        (Value::Hash(h), Some(field)) => h.get(field).cloned(),
+        (Value::Hash(h), Some(field)) => h.get(field).map(StrValue::to_bytes),
         _ => None,
     }
 }
@@ -146,12 +147,12 @@ fn sort_generic(cx: &mut Ctx<'_>, args: &[Bytes], read_only: bool) -> CmdResult 
     // The elements in the collection's own order (a sorted set: by rank).
     let mut elements: Vec<Bytes> = match cx.db.get(&args[1]) {
         None => Vec::new(),
-        Some(Value::List(l)) => l.iter().cloned().collect(),
+        Some(Value::List(l)) => l.iter().map(StrValue::to_bytes).collect(),
         Some(Value::Set(s)) => {
             is_set = true;
-            s.iter().cloned().collect()
+            s.iter().map(StrValue::to_bytes).collect()
         }
-        Some(Value::ZSet(z)) => z.iter().map(|(m, _)| m.clone()).collect(),
+        Some(Value::ZSet(z)) => z.iter().map(|(m, _)| m.to_bytes()).collect(),
         Some(_) => return Err(CmdError::WrongType),
     };
     // A set has no order of its own: sorting it for STORE keeps the stored list
@@ -266,8 +267,10 @@ fn sort_generic(cx: &mut Ctx<'_>, args: &[Bytes], read_only: bool) -> CmdResult 
             if stored == 0 {
                 cx.db.remove(dest);
             } else {
-                let list: VecDeque<Bytes> =
-                    rows.into_iter().map(Option::unwrap_or_default).collect();
+                let list: VecDeque<StrValue> = rows
+                    .into_iter()
+                    .map(|row| StrValue::from(row.unwrap_or_default()))
+                    .collect();
                 // Like SET, STORE replaces the destination and drops its TTL.
                 cx.db.set(dest, Value::List(list), false);
             }

@@ -55,8 +55,8 @@ fn aggregate(how: Aggregate, a: f64, b: f64) -> f64 {
 fn read_scored(cx: &mut Ctx<'_>, key: &[u8]) -> Result<Option<Vec<(Bytes, f64)>>, CmdError> {
     match cx.db.get(key) {
         None => Ok(None),
-        Some(Value::ZSet(z)) => Ok(Some(z.iter().map(|(m, s)| (m.clone(), s)).collect())),
-        Some(Value::Set(s)) => Ok(Some(s.iter().map(|m| (m.clone(), 1.0)).collect())),
+        Some(Value::ZSet(z)) => Ok(Some(z.iter().map(|(m, s)| (m.to_bytes(), s)).collect())),
+        Some(Value::Set(s)) => Ok(Some(s.iter().map(|m| (m.to_bytes(), 1.0)).collect())),
         Some(_) => Err(CmdError::WrongType),
     }
 }
@@ -175,7 +175,7 @@ fn zset_op(
 }
 
 fn write_zset(out: &mut crate::resp::Output, set: &ZSet, withscores: bool) {
-    let items: Vec<(&Bytes, f64)> = set.iter().collect();
+    let items: Vec<(&crate::types::StrValue, f64)> = set.iter().collect();
     super::zsets::write_scored(out, items.into_iter(), withscores, true);
 }
 

@@ -19,8 +19,8 @@ use crate::connection::Flow;
 use crate::db::Value;
 use crate::resp::reply::format_double;
 use crate::resp::{Output, ReplyWriter};
-use crate::types::ZSet;
 use crate::types::zset::{LexBound, ScoreBound};
+use crate::types::{StrValue, ZSet};
 
 /// The sorted-set commands.
 pub const COMMANDS: &[super::Command] = &[
@@ -356,9 +356,9 @@ fn write_pairs(out: &mut Output, items: &[(Bytes, f64)], withscores: bool) {
 /// Writes members, each followed by its score when `withscores`. RESP2 gets one flat list;
 /// a RESP3 client gets `[member, score]` pairs when `nested` (as Redis 7 answers ZRANGE,
 /// ZRANDMEMBER, ZUNION ... WITHSCORES, and ZPOPMIN with a count).
-pub fn write_scored<'a>(
+pub fn write_scored<M: AsRef<[u8]>>(
     out: &mut Output,
-    items: impl ExactSizeIterator<Item = (&'a Bytes, f64)>,
+    items: impl ExactSizeIterator<Item = (M, f64)>,
     withscores: bool,
     nested: bool,
 ) {
@@ -368,7 +368,7 @@ pub fn write_scored<'a>(
         if nested {
             out.array(2);
         }
-        out.bulk(m);
+        out.bulk(m.as_ref());
         if withscores {
             out.double(s);
         }
@@ -607,7 +607,7 @@ fn zrandmember(cx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
         }
         Some(c) => {
             let picks = super::args::random_indexes(scores.len(), c, &mut rng);
-            let picked: Vec<(&Bytes, f64)> = picks
+            let picked: Vec<(&StrValue, f64)> = picks
                 .into_iter()
                 .filter_map(|i| scores.get_index(i).map(|(m, s)| (m, *s)))
                 .collect();
@@ -633,7 +633,7 @@ fn zscan(cx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
                     .as_ref()
                     .is_none_or(|p| super::args::glob_match(p, m))
             {
-                items.push(m.clone());
+                items.push(m.to_bytes());
                 items.push(Bytes::from(format_double(*s)));
             }
         }

@@ -22,14 +22,17 @@ use indexmap::{IndexMap, IndexSet};
 use parking_lot::{Mutex, MutexGuard};
 use smallvec::SmallVec;
 
-use crate::types::{StrValue, ZSet};
+use super::StrValue;
+use crate::types::ZSet;
 
 /// The hasher of every map in the server (fast, seeded per map: no hash flooding).
 pub type Hasher = foldhash::fast::RandomState;
+/// A list value: a deque of elements, each a [`StrValue`] (no allocation for a short one).
+pub type ListValue = VecDeque<StrValue>;
 /// A hash value (HSET): field → value, in insertion order with O(1) random access.
-pub type HashValue = IndexMap<Bytes, Bytes, Hasher>;
+pub type HashValue = IndexMap<StrValue, StrValue, Hasher>;
 /// A set value (SADD).
-pub type SetValue = IndexSet<Bytes, Hasher>;
+pub type SetValue = IndexSet<StrValue, Hasher>;
 
 /// A key as the keyspace stores it. Keys are usually short (`user:1000`, `counter:42`), so
 /// up to 24 bytes live inline, inside the map's entry: no allocation per key, and comparing
@@ -46,8 +49,8 @@ pub const SHARDS: usize = 16;
 pub enum Value {
     /// A binary-safe string (also integers and floats, as text); short ones inline.
     Str(StrValue),
-    /// A list (LPUSH, RPOP, ...).
-    List(VecDeque<Bytes>),
+    /// A list (LPUSH, RPOP, ...); short elements inline, as short strings are.
+    List(ListValue),
     /// A hash (boxed, like the sorted set: an `IndexMap` is 64 bytes, and an unboxed one
     /// would make every entry of the keyspace, strings included, that much bigger).
     Hash(Box<HashValue>),

@@ -12,6 +12,7 @@ pub mod exec_gate; // Day 6
 pub mod expire;
 pub mod hub; // Day 6
 pub mod keyspace;
+pub mod str_value; // Day 3: short strings inline
 pub mod watch; // Day 6
 
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
@@ -22,6 +23,7 @@ use parking_lot::{Mutex, RwLock};
 
 use crate::config::Config;
 pub use keyspace::{Db, Entry, Key, Locked, Value};
+pub use str_value::StrValue;
 
 /// The current time in Unix milliseconds (the clock TTLs are kept in).
 pub fn now_ms() -> u64 {

@@ -208,7 +208,7 @@ impl<'a> Decoder<'a> {
                 let n = self.count()?;
                 let mut list = std::collections::VecDeque::with_capacity(n.min(PREALLOCATE_MAX));
                 for _ in 0..n {
-                    list.push_back(self.string()?);
+                    list.push_back(self.string()?.into());
                 }
                 Value::List(list)
             }
@@ -248,7 +248,7 @@ impl<'a> Decoder<'a> {
                 }
                 self.hash(items)?
             }
-            types::LIST_ZIPLIST => Value::List(self.packed(packed::ziplist)?.into()),
+            types::LIST_ZIPLIST => Value::List(strings(self.packed(packed::ziplist)?).collect()),
             types::SET_INTSET => {
                 let members = self.packed(packed::intset)?;
                 self.set(members)?
@@ -293,12 +293,12 @@ impl<'a> Decoder<'a> {
         let mut list = std::collections::VecDeque::new();
         for _ in 0..nodes {
             if kind == types::LIST_QUICKLIST {
-                list.extend(self.packed(packed::ziplist)?);
+                list.extend(strings(self.packed(packed::ziplist)?));
                 continue;
             }
             match self.length()? {
-                1 => list.push_back(self.string()?),
-                2 => list.extend(self.packed(packed::listpack)?),
+                1 => list.push_back(self.string()?.into()),
+                2 => list.extend(strings(self.packed(packed::listpack)?)),
                 other => return Err(self.corrupt(format!("unknown quicklist container {other}"))),
             }
         }
@@ -308,7 +308,7 @@ impl<'a> Decoder<'a> {
     fn set(&self, members: Vec<Bytes>) -> Result<Value, RdbError> {
         let mut set = SetValue::with_capacity_and_hasher(members.len(), Default::default());
         for member in members {
-            if !set.insert(member) {
+            if !set.insert(member.into()) {
                 return Err(self.corrupt("duplicate set member"));
             }
         }
@@ -322,7 +322,7 @@ impl<'a> Decoder<'a> {
         let mut hash = HashValue::with_capacity_and_hasher(items.len() / 2, Default::default());
         let mut items = items.into_iter();
         while let (Some(field), Some(value)) = (items.next(), items.next()) {
-            if hash.insert(field, value).is_some() {
+            if hash.insert(field.into(), value.into()).is_some() {
                 return Err(self.corrupt("duplicate hash field"));
             }
         }
@@ -482,4 +482,9 @@ pub fn verify_checksum(data: &[u8]) -> Result<(), RdbError> {
         return Err(RdbError::Checksum { expected, actual });
     }
     Ok(())
+}
+
+/// A packed container's elements as list elements.
+fn strings(elements: Vec<Bytes>) -> impl Iterator<Item = crate::types::StrValue> {
+    elements.into_iter().map(crate::types::StrValue::from)
 }

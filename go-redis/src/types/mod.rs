@@ -9,11 +9,10 @@ pub mod geo_area; // Day 4: GEO
 pub mod geohash; // Day 4: GEO
 pub mod pqsort; // Day 4: GEO
 pub mod skiplist;
-pub mod str_value; // Day 3: short strings inline
 pub mod stream; // Day 4: streams
 pub mod zset;
 
+pub use crate::db::StrValue; // Day 3: short strings inline (db/str_value.rs)
 pub use skiplist::SkipList;
-pub use str_value::StrValue; // Day 3
 pub use stream::Stream; // Day 4: streams
 pub use zset::ZSet;

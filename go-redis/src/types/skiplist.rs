@@ -29,7 +29,7 @@
 
 use std::cmp::Ordering;
 
-use bytes::Bytes;
+use super::StrValue;
 
 /// The most levels a node may have (enough for 2^64 elements at p = 1/4).
 pub const MAX_LEVEL: usize = 32;
@@ -56,7 +56,7 @@ const END: Slot = Slot {
 /// What a node holds besides its links, stored at the index of its first slot.
 #[derive(Debug, Clone, Default)]
 struct Element {
-    member: Bytes,
+    member: StrValue,
     score: f64,
     backward: u32,
 }
@@ -97,7 +97,7 @@ impl SkipList {
     /// An empty list.
     pub fn new() -> Self {
         let head = Element {
-            member: Bytes::new(),
+            member: StrValue::default(),
             score: f64::NEG_INFINITY,
             backward: NIL,
         };
@@ -194,7 +194,7 @@ impl SkipList {
 
     // ANCHOR: insert
     /// Inserts `(score, member)`; the caller guarantees the member is not in the list.
-    pub fn insert(&mut self, score: f64, member: Bytes) {
+    pub fn insert(&mut self, score: f64, member: StrValue) {
         let (mut update, mut rank) = self.find_update(score, &member);
         let level = self.random_level();
         if level > self.level {
@@ -245,7 +245,7 @@ impl SkipList {
             return false;
         }
         let e = &self.elements[x as usize];
-        if e.score != score || e.member != member {
+        if e.score != score || *e.member != *member {
             return false;
         }
         self.unlink(x, &update);
@@ -278,7 +278,7 @@ impl SkipList {
         while self.level > 1 && self.slot(HEAD, self.level - 1).forward == NIL {
             self.level -= 1;
         }
-        self.elements[x as usize].member = Bytes::new();
+        self.elements[x as usize].member = StrValue::default();
         self.free[height].push(x);
         self.len -= 1;
     }
@@ -303,7 +303,7 @@ impl SkipList {
                 rank += slot.span as usize;
                 x = slot.forward;
             }
-            if x != HEAD && self.elements[x as usize].member == member {
+            if x != HEAD && *self.elements[x as usize].member == *member {
                 return rank;
             }
         }
@@ -392,7 +392,7 @@ impl SkipList {
     }
 
     /// The score and member at `at`.
-    pub fn get(&self, at: Cursor) -> (f64, &Bytes) {
+    pub fn get(&self, at: Cursor) -> (f64, &StrValue) {
         let e = &self.elements[at.0 as usize];
         (e.score, &e.member)
     }
@@ -413,7 +413,7 @@ mod tests {
         for i in 0..500u32 {
             let score = ((i * 7919) % 97) as f64;
             let member = format!("m{i}").into_bytes();
-            list.insert(score, Bytes::from(member.clone()));
+            list.insert(score, StrValue::copy_from_slice(&member));
             model.push((score, member));
         }
         for i in (0..500u32).step_by(3) {
@@ -463,7 +463,7 @@ mod tests {
                     assert!(!list.delete(old, &member), "deleted twice");
                 }
                 None => {
-                    list.insert(score, Bytes::from(member.clone()));
+                    list.insert(score, StrValue::copy_from_slice(&member));
                     model.push((score, member));
                 }
             }

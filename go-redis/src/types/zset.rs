@@ -7,6 +7,7 @@
 
 use bytes::Bytes;
 
+use super::StrValue;
 use super::skiplist::{Cursor, SkipList};
 
 /// A bound of a score range: `(1.5` is exclusive, `1.5` inclusive, `-inf`/`+inf` open.
@@ -74,7 +75,7 @@ impl LexBound {
 /// A sorted set.
 #[derive(Debug, Clone, Default)]
 pub struct ZSet {
-    scores: indexmap::IndexMap<Bytes, f64, foldhash::fast::RandomState>,
+    scores: indexmap::IndexMap<StrValue, f64, foldhash::fast::RandomState>,
     list: SkipList,
 }
 
@@ -114,7 +115,7 @@ impl ZSet {
                 false
             }
             None => {
-                let member = Bytes::copy_from_slice(member);
+                let member = StrValue::copy_from_slice(member);
                 self.list.insert(score, member.clone());
                 self.scores.insert(member, score);
                 true
@@ -155,7 +156,7 @@ impl ZSet {
         for _ in start..=stop {
             let Some(c) = at else { break };
             let (score, member) = self.list.get(c);
-            out.push((member.clone(), score));
+            out.push((member.to_bytes(), score));
             at = if rev {
                 self.list.prev(c)
             } else {
@@ -187,7 +188,7 @@ impl ZSet {
             if skipped < offset {
                 skipped += 1;
             } else {
-                out.push((member.clone(), score));
+                out.push((member.to_bytes(), score));
             }
             at = if rev {
                 self.list.prev(c)
@@ -264,7 +265,7 @@ impl ZSet {
     }
 
     /// Removes and returns up to `count` members with the lowest (or, if `max`, highest) scores.
-    pub fn pop(&mut self, count: usize, max: bool) -> Vec<(Bytes, f64)> {
+    pub fn pop(&mut self, count: usize, max: bool) -> Vec<(StrValue, f64)> {
         let mut out = Vec::new();
         while out.len() < count {
             let at = if max {
@@ -274,7 +275,7 @@ impl ZSet {
             };
             let Some(c) = at else { break };
             let (score, member) = self.list.get(c);
-            let member = member.clone();
+            let member = member.clone(); // a short member is copied, a long one shared
             self.remove(&member);
             out.push((member, score));
         }
@@ -282,7 +283,7 @@ impl ZSet {
     }
 
     /// Every member and score, lowest first.
-    pub fn iter(&self) -> impl Iterator<Item = (&Bytes, f64)> {
+    pub fn iter(&self) -> impl Iterator<Item = (&StrValue, f64)> {
         let mut at = self.list.first();
         std::iter::from_fn(move || {
             let c = at?;
@@ -293,7 +294,7 @@ impl ZSet {
     }
 
     /// The member/score map (for SCAN-style and random access).
-    pub fn scores(&self) -> &indexmap::IndexMap<Bytes, f64, foldhash::fast::RandomState> {
+    pub fn scores(&self) -> &indexmap::IndexMap<StrValue, f64, foldhash::fast::RandomState> {
         &self.scores
     }
 }

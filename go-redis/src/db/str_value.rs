@@ -100,6 +100,19 @@ impl AsRef<[u8]> for StrValue {
     }
 }
 
+impl std::borrow::Borrow<[u8]> for StrValue {
+    fn borrow(&self) -> &[u8] {
+        self
+    }
+}
+
+impl std::hash::Hash for StrValue {
+    /// Hashes as the bytes do, so a map keyed by `StrValue` is searched with a `&[u8]`.
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        (**self).hash(state);
+    }
+}
+
 impl std::fmt::Debug for StrValue {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         std::fmt::Debug::fmt(&Bytes::copy_from_slice(self), f)
@@ -109,6 +122,26 @@ impl std::fmt::Debug for StrValue {
 impl PartialEq<[u8]> for StrValue {
     fn eq(&self, other: &[u8]) -> bool {
         **self == *other
+    }
+}
+
+impl PartialEq for StrValue {
+    fn eq(&self, other: &StrValue) -> bool {
+        **self == **other
+    }
+}
+
+impl Eq for StrValue {}
+
+impl PartialEq<Bytes> for StrValue {
+    fn eq(&self, other: &Bytes) -> bool {
+        **self == **other
+    }
+}
+
+impl PartialEq<&Bytes> for StrValue {
+    fn eq(&self, other: &&Bytes) -> bool {
+        **self == ***other
     }
 }
 
