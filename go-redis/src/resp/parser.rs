@@ -272,12 +272,28 @@ fn parse_inline(buf: &mut BytesMut) -> Result<Option<Vec<Bytes>>, ProtocolError>
         }
         return Ok(None);
     };
-    let line = buf.split_to(nl + 1);
-    let mut line = &line[..nl];
-    if line.last() == Some(&b'\r') {
-        line = &line[..line.len() - 1];
+    let line = buf.split_to(nl + 1).freeze();
+    let end = if nl > 0 && line[nl - 1] == b'\r' { nl - 1 } else { nl };
+    if line[..end].iter().any(|&c| c == b'"' || c == b'\'') {
+        return split_args(&line[..end]).map(Some);
     }
-    split_args(line).map(Some)
+    // No quotes (`PING`, `GET key`): the arguments are the runs between spaces, and each
+    // can be a slice of the line itself, with no copy.
+    let mut args = Vec::new();
+    let mut i = 0;
+    while i < end {
+        while i < end && line[i].is_ascii_whitespace() {
+            i += 1;
+        }
+        let start = i;
+        while i < end && !line[i].is_ascii_whitespace() {
+            i += 1;
+        }
+        if start < i {
+            args.push(line.slice(start..i));
+        }
+    }
+    Ok(Some(args))
 }
 // ANCHOR_END: inline
 
@@ -391,6 +407,21 @@ mod tests {
             reqs[2],
             vec![Bytes::from("SET"), Bytes::from("a"), Bytes::from("b c")]
         );
+    }
+
+    #[test]
+    fn an_inline_request_without_quotes_splits_on_any_run_of_spaces() {
+        let reqs = parse_all(b"  SET\tk   v \r\n\r\n \r\nGET k\n").unwrap();
+        assert_eq!(
+            reqs,
+            vec![
+                vec![Bytes::from("SET"), Bytes::from("k"), Bytes::from("v")],
+                vec![Bytes::from("GET"), Bytes::from("k")],
+            ]
+        );
+        // A quote anywhere takes Redis's quoting rules, even inside a word (as sdssplitargs).
+        let reqs = parse_all(b"SET k a\"b c\"\r\n").unwrap();
+        assert_eq!(reqs[0][2], Bytes::from("ab c"));
     }
 
     #[test]
