@@ -5,7 +5,6 @@
 //! same test set runs against Redis and go-redis in turn (Redis, go-redis, Redis, ...),
 //! `REPS` times (default 3, env `GO_REDIS_BENCH_REPS`), and the table reports medians: two
 //! identical Redis servers differ by up to ±10 % run to run, so single runs mean little.
-//! Each test sends 200 000 requests at `-P 1` and 1 000 000 at `-P 16` ([`requests`]).
 //!
 //! `GO_REDIS_BENCH_TESTS=mset,zadd` limits the run to some tests.
 //!
@@ -161,15 +160,6 @@ pub(crate) fn median(values: &[f64]) -> f64 {
     }
 }
 
-/// How many requests each test sends: 200 000, or 1 000 000 at `-P 16`, where 200 000
-/// requests take a fifth of a second, so one scheduling hiccup of a virtual machine is a
-/// large share of the run. Longer runs narrow the spread without removing it: Redis against
-/// an identical Redis, three interleaved runs of 1 000 000 requests, still gave medians
-/// 0.85-1.02 apart. Both servers get the same count, so it changes no ratio on its own.
-fn requests(pipeline: usize) -> &'static str {
-    if pipeline >= 16 { "1000000" } else { "200000" }
-}
-
 /// One redis-benchmark run (FLUSHALL first): `(test name, requests per second)`.
 fn benchmark(port: u16, pipeline: usize) -> Result<Vec<(String, f64)>, String> {
     let _ = Command::new("redis-cli")
@@ -190,7 +180,7 @@ fn benchmark(port: u16, pipeline: usize) -> Result<Vec<(String, f64)>, String> {
             "-c",
             "50",
             "-n",
-            requests(pipeline),
+            "200000",
             "-r",
             "100000",
             "-P",
