@@ -6,6 +6,15 @@
 //! `REPS` times (default 3, env `GO_REDIS_BENCH_REPS`), and the table reports medians: two
 //! identical Redis servers differ by up to ±10 % run to run, so single runs mean little.
 //!
+//! Each test runs on its own (one `redis-benchmark -t <test>` after another, on the same
+//! data, as one run of the whole list would), so the server's CPU time can be read around
+//! it: besides requests per second, the table gives **requests per second of server CPU**
+//! (the server's threads' on-CPU time from `/proc/<pid>/task/*/schedstat`). At `-P 16` the
+//! light commands (PING, LPUSH, LPOP, ...) are bound by `redis-benchmark`'s own core, so
+//! their requests per second tie whichever server is faster; the CPU figure still shows
+//! which server does less work per request. (LRANGE_100 has no CPU row: redis-benchmark
+//! seeds its list with as many LPUSHes first, in the same run.)
+//!
 //! `GO_REDIS_BENCH_TESTS=mset,zadd` limits the run to some tests.
 //!
 //! Needs Debian's `redis-tools` (the real server binary is `redis-check-rdb`, which
@@ -20,8 +29,11 @@ use std::time::Duration;
 use crate::Row;
 
 /// The redis-benchmark tests the course is measured on (LPUSH is also run to seed LRANGE).
-const TESTS: &str =
-    "ping,set,get,incr,lpush,rpush,lpop,rpop,sadd,hset,spop,zadd,zpopmin,lrange_100,mset";
+const TESTS: &str = "ping_inline,ping_mbulk,set,get,incr,lpush,rpush,lpop,rpop,sadd,hset,spop,\
+     zadd,zpopmin,lrange_100,mset";
+
+/// Requests per test.
+const REQUESTS: u32 = 200_000;
 
 /// The test list: [`TESTS`], or `GO_REDIS_BENCH_TESTS` (e.g. `mset`) to re-measure a few.
 fn tests() -> String {
@@ -48,31 +60,33 @@ fn run() -> Result<Vec<Row>, String> {
     let (redis, go) = start_pair(&real, &ours, &dir)?;
     let mut rows = Vec::new();
     for pipeline in [1usize, 16] {
-        // samples[test] = (redis rps list, go-redis rps list)
+        // samples[test] = (redis rps list, go-redis rps list); cpu[test]: ns per request
         let mut samples: BTreeMap<String, (Vec<f64>, Vec<f64>)> = BTreeMap::new();
+        let mut cpu: BTreeMap<String, (Vec<f64>, Vec<f64>)> = BTreeMap::new();
         let mut order: Vec<String> = Vec::new();
         for rep in 0..reps {
-            for (which, port) in [(0, redis.port), (1, go.port)] {
+            for (which, server) in [(0, &redis), (1, &go)] {
                 eprintln!(
                     "  -P {pipeline} rep {}/{reps} {} ...",
                     rep + 1,
                     if which == 0 { "redis" } else { "go-redis" }
                 );
-                for (test, rps) in benchmark(port, pipeline)? {
+                for (test, rps, ns) in benchmark(server, pipeline)? {
                     if !order.contains(&test) {
                         order.push(test.clone());
                     }
-                    let entry = samples.entry(test).or_default();
-                    if which == 0 {
-                        entry.0.push(rps)
-                    } else {
-                        entry.1.push(rps)
+                    let pick = |e: &mut (Vec<f64>, Vec<f64>), v| {
+                        if which == 0 { e.0.push(v) } else { e.1.push(v) }
+                    };
+                    pick(samples.entry(test.clone()).or_default(), rps);
+                    if let Some(ns) = ns {
+                        pick(cpu.entry(test).or_default(), ns);
                     }
                 }
             }
         }
-        for test in order {
-            let (r, g) = &samples[&test];
+        for test in &order {
+            let (r, g) = &samples[test];
             rows.push(Row {
                 course: "go-redis",
                 test: format!("{test} -P{pipeline} rps"),
@@ -80,6 +94,17 @@ fn run() -> Result<Vec<Row>, String> {
                 peer_value: median(r),
                 ours: median(g),
             });
+        }
+        for test in &order {
+            if let Some((r, g)) = cpu.get(test) {
+                rows.push(Row {
+                    course: "go-redis",
+                    test: format!("{test} -P{pipeline} req/CPU-s"),
+                    peer: "redis 7.0.15",
+                    peer_value: 1e9 / median(r),
+                    ours: 1e9 / median(g),
+                });
+            }
         }
     }
     drop(redis);
@@ -160,12 +185,46 @@ pub(crate) fn median(values: &[f64]) -> f64 {
     }
 }
 
-/// One redis-benchmark run (FLUSHALL first): `(test name, requests per second)`.
-fn benchmark(port: u16, pipeline: usize) -> Result<Vec<(String, f64)>, String> {
+/// One pass over the tests (FLUSHALL first), one redis-benchmark run per test: `(test name,
+/// requests per second, nanoseconds of server CPU per request)`.
+fn benchmark(server: &Server, pipeline: usize) -> Result<Vec<(String, f64, Option<f64>)>, String> {
+    let port = server.port;
     let _ = Command::new("redis-cli")
         .args(["-p", &port.to_string(), "flushall"])
         .stdout(Stdio::null())
         .status();
+    let mut results = Vec::new();
+    for test in tests().split(',').filter(|t| !t.is_empty()) {
+        let before = cpu_ns(server.pid());
+        let rows = run_test(port, pipeline, test)?;
+        let after = cpu_ns(server.pid());
+        let used = after.zip(before).map(|(a, b)| a.saturating_sub(b) as f64);
+        let alone = rows.len() == 1 && !test.starts_with("lrange");
+        for (name, rps) in rows {
+            let per_request = used.filter(|_| alone).map(|ns| ns / f64::from(REQUESTS));
+            results.push((name, rps, per_request));
+        }
+    }
+    if results.is_empty() {
+        return Err("redis-benchmark printed no results".into());
+    }
+    Ok(results)
+}
+
+/// The on-CPU time so far of every thread of process `pid`, in nanoseconds (the first
+/// field of each `/proc/<pid>/task/<tid>/schedstat`).
+fn cpu_ns(pid: u32) -> Option<u64> {
+    let tasks = std::fs::read_dir(format!("/proc/{pid}/task")).ok()?;
+    let mut total = 0;
+    for task in tasks.flatten() {
+        let text = std::fs::read_to_string(task.path().join("schedstat")).ok()?;
+        total += text.split_whitespace().next()?.parse::<u64>().ok()?;
+    }
+    Some(total)
+}
+
+/// One redis-benchmark run of one test: its `(name, requests per second)` rows.
+fn run_test(port: u16, pipeline: usize, test: &str) -> Result<Vec<(String, f64)>, String> {
     let output = Command::new("taskset")
         .args([
             "-c",
@@ -180,13 +239,13 @@ fn benchmark(port: u16, pipeline: usize) -> Result<Vec<(String, f64)>, String> {
             "-c",
             "50",
             "-n",
-            "200000",
+            &REQUESTS.to_string(),
             "-r",
             "100000",
             "-P",
             &pipeline.to_string(),
         ])
-        .args(["-t", &tests(), "--csv"])
+        .args(["-t", test, "--csv"])
         .stderr(Stdio::null())
         .output()
         .map_err(|e| format!("cannot run redis-benchmark: {e}"))?;
@@ -205,7 +264,9 @@ fn benchmark(port: u16, pipeline: usize) -> Result<Vec<(String, f64)>, String> {
         }
     }
     if results.is_empty() {
-        return Err(format!("redis-benchmark printed no results:\n{text}"));
+        return Err(format!(
+            "redis-benchmark printed no results for {test}:\n{text}"
+        ));
     }
     Ok(results)
 }
@@ -217,6 +278,11 @@ pub(crate) struct Server {
 }
 
 impl Server {
+    /// The server's process id (`taskset` execs the server, so it is the server's).
+    pub(crate) fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
     pub(crate) fn start(cmd: &mut Command, port: u16) -> Result<Self, String> {
         let child = cmd
             .stdout(Stdio::null())

@@ -273,7 +273,11 @@ fn parse_inline(buf: &mut BytesMut) -> Result<Option<Vec<Bytes>>, ProtocolError>
         return Ok(None);
     };
     let line = buf.split_to(nl + 1).freeze();
-    let end = if nl > 0 && line[nl - 1] == b'\r' { nl - 1 } else { nl };
+    let end = if nl > 0 && line[nl - 1] == b'\r' {
+        nl - 1
+    } else {
+        nl
+    };
     if line[..end].iter().any(|&c| c == b'"' || c == b'\'') {
         return split_args(&line[..end]).map(Some);
     }
