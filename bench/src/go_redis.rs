@@ -292,7 +292,19 @@ impl Server {
         let server = Server { child, port };
         common::wait_for_port(("127.0.0.1", port), Duration::from_secs(10))
             .map_err(|e| format!("server on {port} did not start: {e}"))?;
-        Ok(server)
+        // A server accepts connections before it has loaded its files, answering -LOADING
+        // meanwhile: wait for PONG.
+        for _ in 0..200 {
+            let pong = Command::new("redis-cli")
+                .args(["-p", &port.to_string(), "ping"])
+                .output()
+                .is_ok_and(|o| o.stdout.starts_with(b"PONG"));
+            if pong {
+                return Ok(server);
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        Err(format!("server on {port} never answered PONG"))
     }
 }
 

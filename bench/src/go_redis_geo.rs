@@ -78,7 +78,9 @@ pub fn suite() -> Vec<Row> {
 fn run() -> Result<Vec<Row>, String> {
     let real = real_redis_server()?;
     let ours = build_go_redis()?;
-    let dir = std::env::temp_dir();
+    // A directory of its own: Redis loads a `dump.rdb` it finds in its directory at start.
+    let dir = std::env::temp_dir().join(format!("go-redis-geo-bench-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
     let (redis, go) = start_pair(&real, &ours, &dir)?;
     for port in [redis.port, go.port] {
         seed(port).map_err(|e| format!("seeding the places: {e}"))?;
@@ -109,6 +111,8 @@ fn run() -> Result<Vec<Row>, String> {
             }
         }
     }
+    drop((redis, go));
+    let _ = std::fs::remove_dir_all(&dir);
     Ok(samples
         .into_iter()
         .map(|((i, pipeline), (r, g))| Row {
