@@ -814,3 +814,31 @@ async fn a_blocked_xreadgroup_whose_key_goes_away_gets_an_error() {
         Err("UNBLOCKED the stream key no longer exists".to_owned())
     );
 }
+
+/// COMMAND LIST shows XGROUP's and XINFO's subcommands as `parent|sub` (from the tables
+/// their arity checks use), exactly Redis 7.0.15's ten, and a wrong argument count names
+/// the subcommand as `parent|sub`, as Redis does.
+#[tokio::test]
+async fn xgroup_and_xinfo_subcommands_are_listed_with_their_arities() {
+    let (server, _dir) = fresh().await;
+    let mut c = server.client().await;
+    let listed = t(&mut c, &["COMMAND", "LIST", "FILTERBY", "PATTERN", "x*|*"]).await;
+    for sub in [
+        "xgroup|create",
+        "xgroup|setid",
+        "xgroup|destroy",
+        "xgroup|createconsumer",
+        "xgroup|delconsumer",
+        "xgroup|help",
+        "xinfo|consumers",
+        "xinfo|groups",
+        "xinfo|stream",
+        "xinfo|help",
+    ] {
+        assert!(listed.contains(sub), "{sub} missing from {listed}");
+    }
+    assert_eq!(
+        err(&mut c, &["XINFO", "GROUPS"]).await,
+        "ERR wrong number of arguments for 'xinfo|groups' command"
+    );
+}

@@ -71,6 +71,9 @@ pub fn subcommands(parent: &str) -> Vec<(&'static str, i32)> {
             .iter()
             .map(|&(name, arity, _)| (name, arity))
             .collect(),
+        // Day 4: streams.
+        "xgroup" => super::stream_groups::XGROUP_SUBCOMMANDS.to_vec(),
+        "xinfo" => super::stream_info::XINFO_SUBCOMMANDS.to_vec(),
         _ => SUBCOMMANDS
             .iter()
             .find(|(name, _)| *name == parent)

@@ -157,21 +157,20 @@ pub(super) fn help(cx: &mut Ctx<'_>, lines: &[&str]) -> CmdResult {
     Ok(Flow::Continue)
 }
 
+/// XGROUP's subcommands with Redis's arities (checked here; COMMAND LIST shows them).
+pub const XGROUP_SUBCOMMANDS: &[(&str, i32)] = &[
+    ("create", -5),
+    ("setid", -5),
+    ("destroy", 4),
+    ("createconsumer", 5),
+    ("delconsumer", 5),
+    ("help", 2),
+];
+
 // ANCHOR: xgroup
 fn xgroup(cx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
     let sub = &args[1];
-    check_subcommand(
-        "XGROUP",
-        args,
-        &[
-            ("create", -5),
-            ("setid", -5),
-            ("destroy", 4),
-            ("createconsumer", 5),
-            ("delconsumer", 5),
-            ("help", 2),
-        ],
-    )?;
+    check_subcommand("XGROUP", args, XGROUP_SUBCOMMANDS)?;
     if is(sub, "help") {
         return help(cx, XGROUP_HELP);
     }

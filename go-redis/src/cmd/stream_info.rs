@@ -43,14 +43,14 @@ fn bulk_id(out: &mut Output, id: StreamId) {
     out.bulk(id.to_string().as_bytes());
 }
 
+/// XINFO's subcommands with Redis's arities (checked here; COMMAND LIST shows them).
+pub const XINFO_SUBCOMMANDS: &[(&str, i32)] =
+    &[("consumers", 4), ("groups", 3), ("stream", -3), ("help", 2)];
+
 // ANCHOR: xinfo
 fn xinfo(cx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
     let sub = &args[1];
-    check_subcommand(
-        "XINFO",
-        args,
-        &[("consumers", 4), ("groups", 3), ("stream", -3), ("help", 2)],
-    )?;
+    check_subcommand("XINFO", args, XINFO_SUBCOMMANDS)?;
     if is(sub, "help") {
         return help(cx, XINFO_HELP);
     }
