@@ -934,3 +934,53 @@ async fn the_files_always_load_after_sigkill_with_appendfsync_everysec() {
         surviving_prefix(&mut c, w, acked).await;
     }
 }
+
+/// The number INFO reports as `rdb_changes_since_last_save` after `args`.
+async fn changes_after(c: &mut Client, args: &[&str]) -> u64 {
+    c.call(args).await;
+    let info = text(&c.call(&["INFO", "persistence"]).await);
+    info.lines()
+        .find_map(|l| l.strip_prefix("rdb_changes_since_last_save:"))
+        .and_then(|n| n.trim().parse().ok())
+        .expect("rdb_changes_since_last_save in INFO")
+}
+
+/// As in Redis, SETBIT and BITFIELD count a change only when the key is new, the string
+/// grew or a value changed (BITFIELD once per changed field), and a call that changed
+/// nothing is not logged to the AOF.
+#[tokio::test]
+async fn setbit_and_bitfield_count_only_real_changes() {
+    let dir = TempDir::new("dirty");
+    let server = start_with(aof_config(dir.path(), "always")).await;
+    let mut c = Client::connect(server.addr).await;
+    let start = changes_after(&mut c, &["PING"]).await;
+    assert_eq!(
+        changes_after(&mut c, &["SETBIT", "b", "0", "0"]).await,
+        start + 1
+    );
+    assert_eq!(
+        changes_after(&mut c, &["SETBIT", "b", "0", "0"]).await,
+        start + 1
+    );
+    assert_eq!(
+        changes_after(&mut c, &["SETBIT", "b", "0", "1"]).await,
+        start + 2
+    );
+    assert_eq!(
+        changes_after(&mut c, &["SETBIT", "b", "20", "0"]).await,
+        start + 3
+    );
+    let two = [
+        "BITFIELD", "f", "SET", "u4", "0", "3", "SET", "u4", "4", "5",
+    ];
+    assert_eq!(changes_after(&mut c, &two).await, start + 5);
+    assert_eq!(changes_after(&mut c, &two).await, start + 5);
+    let one = [
+        "BITFIELD", "f", "SET", "u4", "0", "3", "SET", "u4", "4", "6",
+    ];
+    assert_eq!(changes_after(&mut c, &one).await, start + 6);
+    stop(server).await;
+    let log = incr_text(&dir.aof_dir());
+    assert_eq!(log.matches("SETBIT").count(), 3, "{log}");
+    assert_eq!(log.matches("BITFIELD").count(), 2, "{log}");
+}

@@ -76,7 +76,9 @@ pub fn after_command(
         offset = Some(super::writer::append(shared, db, &[b"DEL", &key]));
     });
     let failed = cx.out.get(reply_start) == Some(&b'-');
-    if flow != Flow::Wait && !failed && (command.flags & WRITE != 0 || override_.is_some()) {
+    let wrote =
+        (command.flags & WRITE != 0 && cx.session.changes != Some(0)) || override_.is_some();
+    if flow != Flow::Wait && !failed && wrote {
         // Day 6: a transaction's changes are logged between MULTI and EXEC, so a restart
         // replays all of them or (a torn tail) none; MULTI goes before its first change.
         if cx.session.tx.executing && !cx.session.tx.logged_multi {

@@ -360,12 +360,17 @@ fn bitfield_generic(cx: &mut Ctx<'_>, args: &[Bytes], read_only: bool) -> CmdRes
         Some(_) => get_string(&mut cx.db, key)?,
     };
     let mut bytes = BytesMut::from(current.as_deref().unwrap_or_default());
+    // Day 5: as in Redis, each write counts as a change if the key is new or grew, or if
+    // it changed the field.
+    let mut grown = current.is_none();
     if let Some(highest) = highest_write {
         let need = (highest / 8 + 1) as usize;
         if bytes.len() < need {
             bytes.resize(need, 0);
+            grown = true;
         }
     }
+    let mut changes = 0;
     cx.out.array(ops.len());
     for op in &ops {
         let old = to_number(read_field(&bytes, op.offset, op.bits), op.signed, op.bits);
@@ -383,6 +388,9 @@ fn bitfield_generic(cx: &mut Ctx<'_>, args: &[Bytes], read_only: bool) -> CmdRes
         };
         match fit(wanted, op.signed, op.bits, op.overflow) {
             Some(new) => {
+                if grown || new != old {
+                    changes += 1;
+                }
                 write_field(&mut bytes, op.offset, op.bits, new as u64);
                 cx.out.int(if incr { new as i64 } else { old as i64 });
             }
@@ -390,6 +398,7 @@ fn bitfield_generic(cx: &mut Ctx<'_>, args: &[Bytes], read_only: bool) -> CmdRes
         }
     }
     if highest_write.is_some() {
+        cx.session.changes = Some(changes);
         // Writes keep the key's TTL, as SETBIT does.
         cx.db.set(key, Value::Str(bytes.freeze().into()), true);
     }

@@ -68,6 +68,7 @@ pub fn dispatch(server: &Server, session: &mut Session, args: &[Bytes], out: &mu
     };
     locked.count_reads = command.flags & super::READONLY != 0; // Day 3: keyspace_hits/misses
     let reply_mark = out.len(); // Day 3: CLIENT REPLY OFF|SKIP drops the reply.
+    session.changes = None;
     let mut ctx = Ctx {
         db: locked,
         out,
@@ -94,7 +95,7 @@ pub fn dispatch(server: &Server, session: &mut Session, args: &[Bytes], out: &mu
     // Day 5: count a write for the save points and INFO (while its keys are still locked,
     // so a snapshot's count matches its contents).
     if command.flags & super::WRITE != 0 {
-        server.rdb.add_change();
+        server.rdb.add_changes(ctx.session.changes.unwrap_or(1));
     }
     // Day 5: log the change to the AOF while the keys are still locked (it reads the
     // reply, so this comes before CLIENT REPLY may drop it).

@@ -500,11 +500,18 @@ fn setbit(cx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
     let current = get_string(&mut cx.db, &args[1])?;
     let mut value = BytesMut::from(current.as_deref().unwrap_or_default());
     let byte = offset / 8;
+    let grown = current.is_none() || value.len() <= byte;
     if value.len() <= byte {
         value.resize(byte + 1, 0);
     }
     let mask = 0x80u8 >> (offset % 8);
     let old = value[byte] & mask != 0;
+    if !grown && old == on {
+        // Day 5: as in Redis, only a new key, a longer string or a flipped bit is a change.
+        cx.session.changes = Some(0);
+        cx.out.int(i64::from(old));
+        return Ok(Flow::Continue);
+    }
     if on {
         value[byte] |= mask;
     } else {

@@ -72,6 +72,11 @@ pub struct Session {
     /// its arity or authentication first): decides whether an error reply counts as a
     /// failed or a rejected call in INFO commandstats.
     pub command_ran: bool,
+    /// Day 5: how many changes the write command now running made, when it counts them
+    /// itself (`None`: the call is one change). SETBIT of a bit to the value it has is
+    /// `Some(0)`: as in Redis, not a change for the save points and INFO's
+    /// `rdb_changes_since_last_save`, and not logged to the AOF.
+    pub changes: Option<u64>,
 }
 
 impl Session {
@@ -95,6 +100,7 @@ impl Session {
             propagate_as: None,
             batch_time: None,
             command_ran: false,
+            changes: None,
         }
     }
 }

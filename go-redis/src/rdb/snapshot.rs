@@ -70,7 +70,12 @@ pub enum SaveError {
 impl RdbState {
     /// Counts one write command (called by the dispatcher after each successful write).
     pub fn add_change(&self) {
-        self.inner.dirty.fetch_add(1, Ordering::Relaxed);
+        self.add_changes(1);
+    }
+
+    /// Counts `n` changes at once (a command that counts its own; see `Session::changes`).
+    pub fn add_changes(&self, n: u64) {
+        self.inner.dirty.fetch_add(n, Ordering::Relaxed);
     }
 
     /// Write commands since the last successful save.
