@@ -629,6 +629,14 @@ async fn client_unblock_ends_a_blocked_pop() {
         assert_eq!(got, expected, "{reason}");
         assert_eq!(line(&mut admin, &format!("CLIENT UNBLOCK {id}")).await, "0");
     }
+    // Each blocked BLPOP counts once, as Redis counts it; the ERROR one as failed.
+    let stats = line(&mut admin, "INFO commandstats").await;
+    assert!(
+        stats.contains("cmdstat_blpop:calls=2,") && stats.contains("failed_calls=1\r"),
+        "{stats}"
+    );
+    let errors = line(&mut admin, "INFO errorstats").await;
+    assert!(errors.contains("errorstat_UNBLOCKED:count=1"), "{errors}");
     let cases = [
         (
             "CLIENT UNBLOCK 1 foo",
@@ -694,4 +702,36 @@ async fn blocked_clients_are_served_first_come_first_served() {
     assert_eq!(got[1], "foo");
     let moved: Vec<String> = admin.lrange("target2", 0, -1).await.unwrap();
     assert_eq!(moved, ["foo"]);
+}
+
+/// A blocked BLPOP looks again whenever any key changes; however many looks it takes, INFO
+/// commandstats counts it once, when it is served (Redis counts a blocked command when it
+/// is served, times out or is unblocked).
+#[tokio::test]
+async fn a_blocked_command_counts_as_one_call() {
+    let server = start().await;
+    let mut admin = server.client().await;
+    let mut waiter = server.client().await;
+    let id = line(&mut waiter, "CLIENT ID").await;
+    let blocked = tokio::spawn(async move { line(&mut waiter, "BLPOP wanted 0").await });
+    while !line(&mut admin, "CLIENT LIST")
+        .await
+        .contains(&format!("id={id} "))
+        || !line(&mut admin, "INFO clients")
+            .await
+            .contains("blocked_clients:1")
+    {
+        tokio::task::yield_now().await;
+    }
+    for i in 0..5 {
+        line(&mut admin, &format!("LPUSH other{i} x")).await; // wakes it: nothing for it
+    }
+    line(&mut admin, "LPUSH wanted v").await;
+    let got = tokio::time::timeout(Duration::from_secs(10), blocked)
+        .await
+        .expect("served")
+        .unwrap();
+    assert_eq!(got, "wanted v");
+    let stats = line(&mut admin, "INFO commandstats").await;
+    assert!(stats.contains("cmdstat_blpop:calls=1,"), "{stats}");
 }

@@ -263,12 +263,14 @@ pub async fn wait(server: &Server, session: &mut Session, conn: Conn<'_>) -> std
             return Ok(false);
         };
         if let Some(error) = unblock_request(server, session.id) {
+            let mark = conn.output.len();
             if error {
                 conn.output
                     .error("UNBLOCKED client unblocked via CLIENT UNBLOCK");
             } else {
                 timed_out(&blocked.args, conn.output);
             }
+            count_the_call(server, &blocked.args, &conn.output[mark..]);
             return Ok(false);
         }
         let mark = conn.output.len();
@@ -301,7 +303,9 @@ pub async fn wait(server: &Server, session: &mut Session, conn: Conn<'_>) -> std
             () = &mut everyone => {}
             () = expired => {
                 session.blocked = None;
+                let mark = conn.output.len();
                 timed_out(&blocked.args, conn.output);
+                count_the_call(server, &blocked.args, &conn.output[mark..]);
                 return Ok(false);
             }
             read = conn.stream.read_buf(conn.input) => {
@@ -332,6 +336,18 @@ fn source_is_a_list(server: &Server, db: usize, args: &[Bytes]) -> bool {
                 .get(src),
             Some(crate::db::Value::List(_))
         )
+}
+
+/// INFO commandstats for a blocked command that ends without being served (a timeout,
+/// CLIENT UNBLOCK): one call, and a failed one if `reply` is an error, as Redis counts it.
+fn count_the_call(server: &Server, args: &[Bytes], reply: &[u8]) {
+    let Some((index, _)) = super::lookup_indexed(&args[0]) else {
+        return;
+    };
+    server.stats.count_call(index);
+    if let Some(error) = reply.strip_prefix(b"-") {
+        server.stats.count_error(error, Some(index), false);
+    }
 }
 
 /// The reply to a blocking request whose timeout passed: BLMOVE and BRPOPLPUSH answer a

@@ -86,11 +86,16 @@ pub fn dispatch(server: &Server, session: &mut Session, args: &[Bytes], out: &mu
     // Day 3: INFO's counts. As in Redis, a command counts once it has run (so INFO's own
     // call is not in the figures it shows), and a refused one only as a rejected call.
     ctx.session.command_ran = true;
-    server.stats.count_call(index);
-    if ctx.out.get(reply_mark) == Some(&b'-') {
-        server
-            .stats
-            .count_error(&ctx.out[reply_mark + 1..], Some(index), false);
+    // Day 4: a command that blocked (BLPOP with nothing to pop) counts once, when it is
+    // served, times out or is unblocked (see `blocking::wait`), not at every look.
+    let blocked = flow == Flow::Wait && ctx.session.blocked.is_some();
+    if !blocked {
+        server.stats.count_call(index);
+        if ctx.out.get(reply_mark) == Some(&b'-') {
+            server
+                .stats
+                .count_error(&ctx.out[reply_mark + 1..], Some(index), false);
+        }
     }
     // Day 5: count a write for the save points and INFO (while its keys are still locked,
     // so a snapshot's count matches its contents).
