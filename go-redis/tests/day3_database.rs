@@ -939,6 +939,20 @@ async fn command_getkeys_and_list() {
     );
     let info = format!("{:?}", call(&mut c, "COMMAND INFO zunionstore get").await);
     assert_eq!(info.matches("movablekeys").count(), 1, "{info}");
+    // A subcommand has an entry of its own, named as COMMAND LIST names it; an unknown
+    // one is nil, as in Redis.
+    let Frame::Array(entries) = call(&mut c, "COMMAND INFO CONFIG|GET config|nope nope|x").await
+    else {
+        panic!("COMMAND INFO answers an array");
+    };
+    let Some(Frame::Array(entry)) = entries.first() else {
+        panic!("{entries:?}");
+    };
+    assert_eq!(
+        entry[..2],
+        [support::bulk("config|get"), Frame::Integer(-3)]
+    );
+    assert_eq!(entries[1..], [Frame::NullArray, Frame::NullArray]);
 }
 
 /// The `name:value` field of an INFO reply, if it is there.

@@ -270,6 +270,17 @@ fn config(cx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
     Ok(Flow::Continue)
 }
 
+/// A `parent|sub` name (`config|get`, any case): the parent, the subcommand's name as
+/// COMMAND LIST writes it, and its arity; `None` unless the parent has that subcommand.
+fn lookup_subcommand(name: &[u8]) -> Option<(&'static Command, &'static str, i32)> {
+    let bar = name.iter().position(|&b| b == b'|')?;
+    let command = super::lookup(&name[..bar])?;
+    super::introspect::subcommands(command.name)
+        .into_iter()
+        .find(|(sub, _)| sub.as_bytes().eq_ignore_ascii_case(&name[bar + 1..]))
+        .map(|(sub, arity)| (command, sub, arity))
+}
+
 /// Writes the COMMAND INFO entry of one command (the Redis 7 ten-element form).
 fn write_command_info(cx: &mut Ctx<'_>, command: &Command) {
     // Day 3: the subcommands (CONFIG GET, CLUSTER HELP, ...) are entries of their own,
@@ -342,9 +353,14 @@ fn command(cx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
     } else if is(sub, "info") {
         cx.out.array(args.len() - 2);
         for name in &args[2..] {
-            match super::lookup(name) {
-                Some(c) => write_command_info(cx, c),
-                None => cx.out.null_array(),
+            if let Some(c) = super::lookup(name) {
+                write_command_info(cx, c);
+            } else if let Some((c, sub, arity)) = lookup_subcommand(name) {
+                // `COMMAND INFO config|get`: the subcommand's own entry.
+                let name = format!("{}|{sub}", c.name);
+                write_command_entry(cx, c, &name, arity, true);
+            } else {
+                cx.out.null_array();
             }
         }
     } else if is(sub, "docs") {
