@@ -247,7 +247,11 @@ fn commit(cx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
     let op = &tx.op;
     if is(&op[0], "mset") || is(&op[0], "msetnx") {
         for pair in op[1..].chunks_exact(2) {
-            locked.set(&pair[0], Value::Str(pair[1].clone().into()), false);
+            locked.set(
+                &pair[0],
+                Value::Str(StrValue::copy_from_slice(&pair[1])),
+                false,
+            );
         }
         if is(&op[0], "mset") {
             cx.out.ok();
@@ -445,18 +449,23 @@ pub fn decode_entry(items: &[Bytes]) -> Result<Entry, CmdError> {
         at => Some(u64::try_from(at).map_err(|_| bad())?),
     };
     let value = if is(kind, "string") && rest.len() == 1 {
-        Value::Str(rest[0].clone().into())
+        Value::Str(StrValue::copy_from_slice(&rest[0]))
     } else if is(kind, "list") {
-        Value::List(rest.iter().map(|e| StrValue::from(e.clone())).collect())
+        Value::List(rest.iter().map(|e| StrValue::copy_from_slice(e)).collect())
     } else if is(kind, "hash") && rest.len().is_multiple_of(2) {
         Value::Hash(Box::new(
             rest.chunks_exact(2)
-                .map(|p| (p[0].clone().into(), p[1].clone().into()))
+                .map(|p| {
+                    (
+                        StrValue::copy_from_slice(&p[0]),
+                        StrValue::copy_from_slice(&p[1]),
+                    )
+                })
                 .collect(),
         ))
     } else if is(kind, "set") {
         Value::Set(Box::new(
-            rest.iter().map(|m| StrValue::from(m.clone())).collect(),
+            rest.iter().map(|m| StrValue::copy_from_slice(m)).collect(),
         ))
     } else if is(kind, "zset") && rest.len().is_multiple_of(2) {
         let mut zset = crate::types::ZSet::new();
