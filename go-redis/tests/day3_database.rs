@@ -653,6 +653,18 @@ async fn copy_and_database_index_errors_match_redis() {
     }
 }
 
+/// Asserts that CONFIG GET answers each `(name, value)` pair as given.
+async fn assert_config_get(stream: &mut tokio::net::TcpStream, expected: &[(&str, &str)]) {
+    for (name, value) in expected {
+        let got = call(stream, &format!("CONFIG GET {name}")).await;
+        assert_eq!(
+            got,
+            go_redis::resp::Frame::Array(vec![support::bulk(name), support::bulk(value)]),
+            "{name}"
+        );
+    }
+}
+
 /// One request over a raw socket, inline syntax, and its one reply.
 async fn call(stream: &mut tokio::net::TcpStream, request: &str) -> go_redis::resp::Frame {
     let mut frames = support::exchange(stream, format!("{request}\r\n").as_bytes(), 1).await;
@@ -1138,19 +1150,16 @@ async fn config_rewrite_keeps_the_file_and_a_restart_reads_the_new_values() {
     let server = start_with(config).await;
     let mut c = TcpStream::connect(server.addr).await.unwrap();
     assert_eq!(text(&call(&mut c, "AUTH \"s3 cret\"").await), "OK");
-    for (name, value) in [
-        ("maxmemory", "2mb"),
-        ("save", "3600 1"),
-        ("maxclients", "123"),
-        ("hz", "10"),
-    ] {
-        let got = call(&mut c, &format!("CONFIG GET {name}")).await;
-        assert_eq!(
-            got,
-            go_redis::resp::Frame::Array(vec![support::bulk(name), support::bulk(value)]),
-            "{name}"
-        );
-    }
+    assert_config_get(
+        &mut c,
+        &[
+            ("maxmemory", "2mb"),
+            ("save", "3600 1"),
+            ("maxclients", "123"),
+            ("hz", "10"),
+        ],
+    )
+    .await;
     // The file's directory is gone: Redis's error, with strerror's words.
     std::fs::remove_dir_all(&dir).unwrap();
     assert_eq!(
@@ -1208,18 +1217,15 @@ async fn real_redis_starts_from_a_config_file_go_redis_rewrote() {
         command
     });
     let mut real = TcpStream::connect(("127.0.0.1", port)).await.unwrap();
-    for (name, value) in [
-        ("save", "3600 1 300 100"),
-        ("maxclients", "123"),
-        ("hz", "20"),
-    ] {
-        let got = call(&mut real, &format!("CONFIG GET {name}")).await;
-        assert_eq!(
-            got,
-            go_redis::resp::Frame::Array(vec![support::bulk(name), support::bulk(value)]),
-            "{name}"
-        );
-    }
+    assert_config_get(
+        &mut real,
+        &[
+            ("save", "3600 1 300 100"),
+            ("maxclients", "123"),
+            ("hz", "20"),
+        ],
+    )
+    .await;
     let _ = child.kill();
     let _ = child.wait();
     let _ = std::fs::remove_dir_all(&dir);
