@@ -341,12 +341,8 @@ fn source_is_a_list(server: &Server, db: usize, args: &[Bytes]) -> bool {
 /// INFO commandstats for a blocked command that ends without being served (a timeout,
 /// CLIENT UNBLOCK): one call, and a failed one if `reply` is an error, as Redis counts it.
 fn count_the_call(server: &Server, args: &[Bytes], reply: &[u8]) {
-    let Some((index, _)) = super::lookup_indexed(&args[0]) else {
-        return;
-    };
-    server.stats.count_call(index);
-    if let Some(error) = reply.strip_prefix(b"-") {
-        server.stats.count_error(error, Some(index), false);
+    if let Some((index, _)) = super::lookup_indexed(&args[0]) {
+        server.stats.count_answered(index, reply);
     }
 }
 

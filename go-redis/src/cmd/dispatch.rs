@@ -90,12 +90,7 @@ pub fn dispatch(server: &Server, session: &mut Session, args: &[Bytes], out: &mu
     // served, times out or is unblocked (see `blocking::wait`), not at every look.
     let blocked = flow == Flow::Wait && ctx.session.blocked.is_some();
     if !blocked {
-        server.stats.count_call(index);
-        if ctx.out.get(reply_mark) == Some(&b'-') {
-            server
-                .stats
-                .count_error(&ctx.out[reply_mark + 1..], Some(index), false);
-        }
+        server.stats.count_answered(index, &ctx.out[reply_mark..]);
     }
     // Day 5: count a write for the save points and INFO (while its keys are still locked,
     // so a snapshot's count matches its contents).

@@ -219,6 +219,15 @@ impl Stats {
         }
     }
 
+    /// Counts a call of command `index` that answered `reply` (a failed call too if the
+    /// reply is an error): the dispatcher's count, and a blocked command's when it ends.
+    pub fn count_answered(&self, index: usize, reply: &[u8]) {
+        self.count_call(index);
+        if let Some(error) = reply.strip_prefix(b"-") {
+            self.count_error(error, Some(index), false);
+        }
+    }
+
     /// Counts one call of the command at `index` in the command table, once it has run
     /// (`total_commands_processed`, INFO commandstats): the dispatcher's count, and day 6's
     /// for EXEC inside MULTI, which runs outside it.
